@@ -1,0 +1,229 @@
+/// @file
+/// @brief Strict RFC 4648 base64: one-shot encode/decode and a streaming
+/// decoder that takes input in chunks of any size.
+#pragma once
+
+#include <taskfetch/error.hpp>
+#include <taskfetch/result.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace taskfetch::detail {
+
+inline constexpr char base64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Sextet of each byte; 0xFF for bytes outside the alphabet, 0xFE for '='.
+inline constexpr std::array<std::uint8_t, 256> base64_sextets = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (auto &v : t) v = 0xFF;
+  for (std::uint8_t i = 0; i < 64; ++i)
+    t[static_cast<unsigned char>(base64_alphabet[i])] = i;
+  t['='] = 0xFE;
+  return t;
+}();
+
+/// @brief Appends the base64 of [p, p+n) to @p out. Call with whole 3-byte
+/// groups when more input follows; the last call may end with 1 or 2 bytes.
+inline void base64_encode_append(std::string &out, const char *p, std::size_t n) {
+  const auto *s = reinterpret_cast<const unsigned char *>(p);
+  const std::size_t at = out.size();
+  out.resize(at + (n + 2) / 3 * 4);
+  char *o = &out[at];
+  std::size_t i = 0;
+  for (; i + 3 <= n; i += 3) {
+    const std::uint32_t v = (std::uint32_t{s[i]} << 16) | (std::uint32_t{s[i + 1]} << 8) | s[i + 2];
+    *o++ = base64_alphabet[v >> 18];
+    *o++ = base64_alphabet[(v >> 12) & 63];
+    *o++ = base64_alphabet[(v >> 6) & 63];
+    *o++ = base64_alphabet[v & 63];
+  }
+  if (i < n) {
+    std::uint32_t v = std::uint32_t{s[i]} << 16;
+    if (i + 1 < n) v |= std::uint32_t{s[i + 1]} << 8;
+    *o++ = base64_alphabet[v >> 18];
+    *o++ = base64_alphabet[(v >> 12) & 63];
+    *o++ = i + 1 < n ? base64_alphabet[(v >> 6) & 63] : '=';
+    *o++ = '=';
+  }
+}
+
+/// @brief The base64 text of @p bytes.
+inline std::string base64_encode(std::string_view bytes) {
+  std::string out;
+  base64_encode_append(out, bytes.data(), bytes.size());
+  return out;
+}
+
+/// @brief Decodes base64 arriving in chunks. Strict: only the standard
+/// alphabet, padding only at the end, no whitespace, no leftover bits.
+/// Errors carry the offset of the first bad character within the whole text.
+///
+/// Decoded bytes go to a sink `bool(const char*, std::size_t)`; a false
+/// return stops decoding (error "aborted").
+class base64_decoder {
+public:
+  /// @brief Why decoding stopped.
+  enum class errc { none, bad_character, bad_padding, bad_length, aborted };
+
+  /// @brief Back to a fresh decoder.
+  void reset() noexcept { *this = base64_decoder{}; }
+
+  /// @brief Decodes the next chunk; false on a bad character or when the
+  /// sink refused (see error()).
+  template <class Sink> bool feed(const char *p, std::size_t n, Sink &&sink) {
+    if (err_ != errc::none) return false;
+    const auto *s = reinterpret_cast<const unsigned char *>(p);
+    std::size_t i = 0;
+    char buf[buf_size];
+    std::size_t used = 0;
+    // Finish a group left open by the previous chunk, one character at a time.
+    while (i < n && (pending_ != 0 || pad_ != 0)) {
+      if (!take(s[i], i, buf, used)) return fail_flush(buf, used, sink);
+      ++i;
+    }
+    // Fast path: whole groups of four, no padding.
+    while (i + 4 <= n) {
+      const std::uint32_t a = base64_sextets[s[i]], b = base64_sextets[s[i + 1]],
+                          c = base64_sextets[s[i + 2]], d = base64_sextets[s[i + 3]];
+      if ((a | b | c | d) & 0xC0) break; // a bad character or '=': slow path
+      const std::uint32_t v = (a << 18) | (b << 12) | (c << 6) | d;
+      buf[used++] = static_cast<char>(v >> 16);
+      buf[used++] = static_cast<char>(v >> 8);
+      buf[used++] = static_cast<char>(v);
+      decoded_ += 3;
+      i += 4;
+      if (used + 3 > buf_size) {
+        if (!sink(static_cast<const char *>(buf), used)) return abort_at(i);
+        used = 0;
+      }
+    }
+    for (; i < n; ++i)
+      if (!take(s[i], i, buf, used)) return fail_flush(buf, used, sink);
+    offset_ += n;
+    if (used && !sink(static_cast<const char *>(buf), used)) return abort_at(n);
+    return true;
+  }
+
+  /// @brief The text ended: checks that it ended on a whole group.
+  bool finish() {
+    if (err_ != errc::none) return false;
+    if (pending_ != 0) {
+      err_ = errc::bad_length;
+      err_offset_ = offset_;
+      return false;
+    }
+    return true;
+  }
+
+  /// @brief Why decoding stopped (none while all is well).
+  errc error() const noexcept { return err_; }
+  /// @brief Offset of the first bad character in the whole text.
+  std::uint64_t error_offset() const noexcept { return err_offset_; }
+  /// @brief Characters consumed so far.
+  std::uint64_t consumed() const noexcept { return offset_; }
+  /// @brief Bytes decoded so far.
+  std::uint64_t decoded() const noexcept { return decoded_; }
+  /// @brief A sentence for error messages.
+  std::string error_message() const {
+    switch (err_) {
+    case errc::none: return "no error";
+    case errc::bad_character:
+      return "invalid base64 character at offset " + std::to_string(err_offset_);
+    case errc::bad_padding:
+      return "misplaced base64 padding at offset " + std::to_string(err_offset_);
+    case errc::bad_length:
+      return "base64 text ends inside a group (length " + std::to_string(err_offset_) +
+             " is not a multiple of 4)";
+    case errc::aborted: return "decoding stopped by the receiver";
+    }
+    return "base64 error";
+  }
+
+private:
+  static constexpr std::size_t buf_size = 48 * 1024;
+
+  // One character on the slow path (group boundaries, padding, errors).
+  bool take(unsigned char ch, std::size_t i, char *buf, std::size_t &used) {
+    const std::uint8_t v = base64_sextets[ch];
+    if (v == 0xFF) return set(errc::bad_character, i);
+    if (v == 0xFE) { // '='
+      // Allowed only as the 3rd or 4th character of the last group.
+      if (pending_ < 2 && pad_ == 0) return set(errc::bad_padding, i);
+      if (pad_ == 0) {
+        // "xy=" must have no bits left in the unused part of y.
+        if (pending_ == 2 && (acc_ & 0x0F) != 0) return set(errc::bad_padding, i);
+        if (pending_ == 3 && (acc_ & 0x03) != 0) return set(errc::bad_padding, i);
+        if (pending_ == 2) buf[used++] = static_cast<char>(acc_ >> 4);
+        else {
+          buf[used++] = static_cast<char>(acc_ >> 10);
+          buf[used++] = static_cast<char>(acc_ >> 2);
+        }
+        decoded_ += pending_ - 1;
+      }
+      ++pad_;
+      ++pending_;
+      if (pending_ == 4) {
+        pending_ = 0;
+        done_ = true; // padding ends the text
+      }
+      return true;
+    }
+    if (pad_ != 0 || done_) return set(errc::bad_padding, i);
+    acc_ = (acc_ << 6) | v;
+    if (++pending_ == 4) {
+      buf[used++] = static_cast<char>(acc_ >> 16);
+      buf[used++] = static_cast<char>(acc_ >> 8);
+      buf[used++] = static_cast<char>(acc_);
+      decoded_ += 3;
+      pending_ = 0;
+      acc_ = 0;
+    }
+    return true;
+  }
+  bool set(errc e, std::size_t i) {
+    err_ = e;
+    err_offset_ = offset_ + i;
+    return false;
+  }
+  template <class Sink> bool fail_flush(const char *buf, std::size_t used, Sink &sink) {
+    // Bytes decoded before the bad character still reach the sink, so a
+    // caller sees the same data however the text was chunked.
+    if (used) sink(buf, used);
+    return false;
+  }
+  bool abort_at(std::size_t i) {
+    err_ = errc::aborted;
+    err_offset_ = offset_ + i;
+    return false;
+  }
+
+  std::uint32_t acc_ = 0;
+  unsigned pending_ = 0; // characters of the open group
+  unsigned pad_ = 0;     // '=' seen
+  bool done_ = false;    // a padded group ended the text
+  errc err_ = errc::none;
+  std::uint64_t offset_ = 0;
+  std::uint64_t err_offset_ = 0;
+  std::uint64_t decoded_ = 0;
+};
+
+/// @brief Decodes a whole base64 text; errors are malformed_response.
+inline result<std::string> base64_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  base64_decoder d;
+  auto sink = [&](const char *p, std::size_t n) {
+    out.append(p, n);
+    return true;
+  };
+  if (!d.feed(text.data(), text.size(), sink) || !d.finish())
+    return error(error_kind::malformed_response, d.error_message());
+  return out;
+}
+
+} // namespace taskfetch::detail
