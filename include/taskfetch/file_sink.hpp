@@ -1,0 +1,257 @@
+/// @file
+/// @brief file_sink: writes a file through a temporary in the same directory
+/// and renames it over the target only when complete, so a reader never sees
+/// a partial file and a failure never replaces an existing one. POSIX.
+#pragma once
+
+#include <taskfetch/error.hpp>
+#include <taskfetch/result.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <system_error>
+#include <utility>
+
+namespace taskfetch {
+
+/// @brief A file written in full: where it is and how many bytes it has.
+struct file_result {
+  std::filesystem::path path; ///< the final file
+  std::uint64_t size = 0;     ///< bytes written
+};
+
+namespace detail {
+inline std::string errno_text(int e) { return std::generic_category().message(e); }
+
+// A random suffix for temporary names: O_EXCL settles collisions, this only
+// makes them rare between processes and threads.
+inline std::string temp_suffix() {
+  static constexpr char alphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  thread_local std::mt19937_64 rng([] {
+    std::uint64_t seed = static_cast<std::uint64_t>(
+        std::chrono::steady_clock::now().time_since_epoch().count());
+    seed ^= static_cast<std::uint64_t>(::getpid()) << 32;
+    int local = 0;
+    seed ^= static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(&local));
+    try {
+      std::random_device rd;
+      seed ^= (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+    } catch (...) {
+      // No entropy device: time, pid and address still differ.
+    }
+    return seed;
+  }());
+  std::string s(6, 'X');
+  for (auto &c : s) c = alphabet[rng() % (sizeof(alphabet) - 1)];
+  return s;
+}
+} // namespace detail
+
+/// @brief Writes one file atomically: open() creates
+/// `.<name>.taskfetch-XXXXXX` beside the target, write() buffers, commit()
+/// flushes, fsyncs and renames it over the target; discard() (and the
+/// destructor, unless committed) removes the temporary.
+///
+/// The new file gets the permissions of the file it replaces, or 0666 less
+/// the umask. Errors: invalid_argument when the target cannot be created
+/// there (no directory, no permission, a directory in the way), decode for a
+/// failed write or rename (disk full, I/O error). Not thread-safe; movable.
+class file_sink {
+public:
+  /// @brief Default write buffer: large writes for large results.
+  static constexpr std::size_t default_buffer_size = std::size_t{1} << 20;
+
+  /// @brief A closed sink with the given buffer size (0 writes straight through).
+  explicit file_sink(std::size_t buffer_size = default_buffer_size) noexcept
+      : capacity_(buffer_size) {}
+  file_sink(const file_sink &) = delete;
+  file_sink &operator=(const file_sink &) = delete;
+  /// @brief Takes over an open temporary.
+  file_sink(file_sink &&o) noexcept { take(std::move(o)); }
+  /// @brief Discards this sink's temporary, then takes over @p o's.
+  file_sink &operator=(file_sink &&o) noexcept {
+    if (this != &o) {
+      discard();
+      take(std::move(o));
+    }
+    return *this;
+  }
+  /// @brief Removes the temporary unless commit() succeeded.
+  ~file_sink() { discard(); }
+
+  /// @brief Starts a new temporary for @p target (discarding any open one).
+  status open(const std::filesystem::path &target) {
+    discard();
+    if (target.empty() || !target.has_filename())
+      return error(error_kind::invalid_argument,
+                   "output path \"" + target.string() + "\" names no file");
+    std::filesystem::path dir = target.parent_path();
+    if (dir.empty()) dir = ".";
+    struct ::stat st {};
+    const bool exists = ::stat(target.c_str(), &st) == 0;
+    if (exists && S_ISDIR(st.st_mode))
+      return error(error_kind::invalid_argument,
+                   "cannot write " + target.string() + ": it is a directory");
+    // Long names would overflow NAME_MAX once decorated: keep a prefix.
+    std::string stem = target.filename().string().substr(0, 200);
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      auto tmp = dir / ("." + stem + ".taskfetch-" + detail::temp_suffix());
+      // open() with 0666 lets the kernel apply the umask (mkstemp would give 0600).
+      int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (fd < 0) {
+        if (errno == EEXIST || errno == EINTR) continue;
+        const int e = errno;
+        return error(error_kind::invalid_argument,
+                     "cannot create a file in " + dir.string() + ": " +
+                         detail::errno_text(e));
+      }
+      if (exists) (void)::fchmod(fd, st.st_mode & 07777);
+      fd_ = fd;
+      temp_ = std::move(tmp);
+      target_ = target;
+      size_ = 0;
+      used_ = 0;
+      if (capacity_ > 0 && !buffer_) {
+        try {
+          buffer_.reset(new char[capacity_]);
+        } catch (const std::bad_alloc &) {
+          capacity_ = 0; // write straight through instead
+        }
+      }
+      return {};
+    }
+    return error(error_kind::invalid_argument,
+                 "cannot create a unique temporary file in " + dir.string());
+  }
+
+  /// @brief Appends bytes (buffered).
+  status write(const char *data, std::size_t n) {
+    if (fd_ < 0) return error(error_kind::decode, "write to a file that is not open");
+    size_ += n;
+    if (used_ + n <= capacity_ && buffer_) {
+      std::memcpy(buffer_.get() + used_, data, n);
+      used_ += n;
+      return {};
+    }
+    if (auto s = flush(); !s) return s;
+    if (n < capacity_ && buffer_) {
+      std::memcpy(buffer_.get(), data, n);
+      used_ = n;
+      return {};
+    }
+    return write_all(data, n); // large chunk: skip the copy
+  }
+
+  /// @brief Flushes, fsyncs and renames the temporary over the target; on
+  /// failure the temporary is removed and the target left as it was.
+  result<file_result> commit() {
+    if (fd_ < 0) return error(error_kind::decode, "commit of a file that is not open");
+    if (auto s = flush(); !s) {
+      discard();
+      return s.error();
+    }
+    if (::fsync(fd_) != 0) return fail("cannot sync");
+    const int fd = std::exchange(fd_, -1);
+    if (::close(fd) != 0) return fail("cannot close");
+    if (::rename(temp_.c_str(), target_.c_str()) != 0) return fail("cannot rename over");
+    temp_.clear();
+    sync_directory();
+    return file_result{target_, size_};
+  }
+
+  /// @brief Closes and removes the temporary, if any. Never fails.
+  void discard() noexcept {
+    if (fd_ >= 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+    if (!temp_.empty()) {
+      ::unlink(temp_.c_str());
+      temp_.clear();
+    }
+    used_ = 0;
+    size_ = 0;
+  }
+
+  /// @brief True between open() and commit()/discard().
+  bool is_open() const noexcept { return fd_ >= 0; }
+  /// @brief The temporary's path ("" when none).
+  const std::filesystem::path &temp_path() const noexcept { return temp_; }
+  /// @brief The target of the last open().
+  const std::filesystem::path &target() const noexcept { return target_; }
+  /// @brief Bytes written since open().
+  std::uint64_t size() const noexcept { return size_; }
+
+private:
+  void take(file_sink &&o) noexcept {
+    fd_ = std::exchange(o.fd_, -1);
+    temp_ = std::move(o.temp_);
+    o.temp_.clear();
+    target_ = std::move(o.target_);
+    buffer_ = std::move(o.buffer_);
+    capacity_ = o.capacity_;
+    used_ = std::exchange(o.used_, 0);
+    size_ = std::exchange(o.size_, 0);
+  }
+
+  error fail(const char *what) {
+    const int e = errno;
+    error err(error_kind::decode, std::string(what) + " " + target_.string() + ": " +
+                                      detail::errno_text(e));
+    discard();
+    return err;
+  }
+
+  status flush() {
+    if (used_ == 0) return {};
+    const std::size_t n = std::exchange(used_, 0);
+    return write_all(buffer_.get(), n);
+  }
+
+  status write_all(const char *p, std::size_t n) {
+    while (n > 0) {
+      const ::ssize_t w = ::write(fd_, p, n);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        const int e = errno;
+        return error(error_kind::decode,
+                     "cannot write " + target_.string() + ": " + detail::errno_text(e));
+      }
+      p += w;
+      n -= static_cast<std::size_t>(w);
+    }
+    return {};
+  }
+
+  // Makes the rename itself durable; a failure here loses nothing written.
+  void sync_directory() noexcept {
+    std::filesystem::path dir = target_.parent_path();
+    if (dir.empty()) dir = ".";
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    (void)::fsync(fd);
+    ::close(fd);
+  }
+
+  int fd_ = -1;
+  std::filesystem::path temp_;
+  std::filesystem::path target_;
+  std::unique_ptr<char[]> buffer_;
+  std::size_t capacity_ = default_buffer_size;
+  std::size_t used_ = 0;
+  std::uint64_t size_ = 0;
+};
+
+} // namespace taskfetch
