@@ -6,6 +6,8 @@ set(THREADS_PREFER_PTHREAD_FLAG ON)
 find_dependency(Threads)
 find_dependency(nlohmann_json 3.10)
 find_dependency(pugixml)
+# HTTPS trust store and SHA-256 (journal) use OpenSSL directly.
+find_dependency(OpenSSL)
 # Debian's cpp-httplib ships pkg-config metadata only (it is a compiled library).
 if(NOT TARGET taskfetch_deps::httplib)
   find_package(PkgConfig REQUIRED)

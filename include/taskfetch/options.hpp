@@ -1,0 +1,96 @@
+/// @file
+/// @brief Client options, set fluently: options{}.base_url(...).credentials(...).
+#pragma once
+
+#include <taskfetch/cancellation.hpp>
+#include <taskfetch/clock.hpp>
+#include <taskfetch/task_state.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace taskfetch {
+
+/// @brief How a client reaches and authenticates with the service.
+class options {
+public:
+  /// @brief Service root, e.g. "https://api.aspose.cloud" (the default).
+  options &base_url(std::string url) { base_url_ = std::move(url); return *this; }
+  /// @brief client_credentials pair for /connect/token.
+  options &credentials(std::string id, std::string secret) {
+    client_id_ = std::move(id);
+    client_secret_ = std::move(secret);
+    return *this;
+  }
+  /// @brief A fixed bearer token instead of credentials (never refreshed).
+  options &bearer_token(std::string token) { bearer_ = std::move(token); return *this; }
+  /// @brief Overall deadline of one operation (fetch, wait, run...); default 300 s.
+  options &timeout(duration d) { timeout_ = d; return *this; }
+  /// @brief TCP connect timeout; default 10 s.
+  options &connect_timeout(duration d) { connect_timeout_ = d; return *this; }
+  /// @brief Longest silence while reading an answer; default 60 s.
+  options &read_timeout(duration d) { read_timeout_ = d; return *this; }
+  /// @brief An extra trusted CA (PEM), added to the system store.
+  options &ca_file(std::string path) { ca_file_ = std::move(path); return *this; }
+  /// @brief Allow http:// to hosts other than loopback (off by default).
+  options &allow_insecure_http(bool on) { insecure_http_ = on; return *this; }
+  /// @brief Most connections kept open to the service; default 16.
+  options &max_connections(std::size_t n) { max_connections_ = n; return *this; }
+  /// @brief Largest answer accepted, in bytes; 0 (default) means no cap.
+  options &max_response_bytes(std::uint64_t n) { max_response_bytes_ = n; return *this; }
+  /// @brief Path prefix for the token endpoint; default "/connect/token".
+  options &token_path(std::string p) { token_path_ = std::move(p); return *this; }
+
+  /// @brief The service root.
+  const std::string &base_url() const noexcept { return base_url_; }
+  /// @brief The client id ("" when a bearer token is used).
+  const std::string &client_id() const noexcept { return client_id_; }
+  /// @brief The client secret; never logged.
+  const std::string &client_secret() const noexcept { return client_secret_; }
+  /// @brief The fixed bearer token, if any.
+  const std::string &bearer_token() const noexcept { return bearer_; }
+  /// @brief Overall deadline of one operation.
+  duration timeout() const noexcept { return timeout_; }
+  /// @brief TCP connect timeout.
+  duration connect_timeout() const noexcept { return connect_timeout_; }
+  /// @brief Read timeout.
+  duration read_timeout() const noexcept { return read_timeout_; }
+  /// @brief Extra CA file.
+  const std::string &ca_file() const noexcept { return ca_file_; }
+  /// @brief Whether plaintext to non-loopback hosts is allowed.
+  bool allow_insecure_http() const noexcept { return insecure_http_; }
+  /// @brief Connection pool size.
+  std::size_t max_connections() const noexcept { return max_connections_; }
+  /// @brief Answer size cap (0: none).
+  std::uint64_t max_response_bytes() const noexcept { return max_response_bytes_; }
+  /// @brief Token endpoint path.
+  const std::string &token_path() const noexcept { return token_path_; }
+
+private:
+  std::string base_url_ = "https://api.aspose.cloud";
+  std::string client_id_, client_secret_, bearer_;
+  duration timeout_ = std::chrono::seconds(300);
+  duration connect_timeout_ = std::chrono::seconds(10);
+  duration read_timeout_ = std::chrono::seconds(60);
+  std::string ca_file_;
+  bool insecure_http_ = false;
+  std::size_t max_connections_ = 16;
+  std::uint64_t max_response_bytes_ = 0;
+  std::string token_path_ = "/connect/token";
+};
+
+/// @brief Per-call settings: deadline, cancellation and progress callbacks.
+struct call_options {
+  std::optional<duration> timeout; ///< overrides options::timeout() for this call
+  cancel_token cancel;             ///< fires to stop waiting or receiving
+  /// @brief Called as answer bytes arrive: (received, Content-Length if known).
+  std::function<void(std::uint64_t, std::optional<std::uint64_t>)> on_progress;
+  /// @brief Called after every poll with the task's status.
+  std::function<void(const task_status &)> on_status;
+};
+
+} // namespace taskfetch

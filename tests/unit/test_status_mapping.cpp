@@ -1,0 +1,133 @@
+// Every status word of contract.md section 4, for each endpoint's primary field.
+#include <taskfetch/endpoints.hpp>
+#include <taskfetch/envelope.hpp>
+
+#include <doctest/doctest.h>
+
+using namespace taskfetch;
+using nlohmann::json;
+
+namespace {
+task_status ocr(const json &fields, std::size_t results = 0) {
+  auto e = read_envelope(fields, results == 0, results);
+  REQUIRE(e);
+  return endpoint_traits<endpoints::recognize_table>::state_of(*e);
+}
+task_status omr(const json &fields, std::size_t results = 0) {
+  auto e = read_envelope(fields, results == 0, results);
+  REQUIRE(e);
+  return endpoint_traits<endpoints::recognize_template>::state_of(*e);
+}
+} // namespace
+
+TEST_CASE("OCR taskStatus words map as the contract's table says") {
+  CHECK(ocr({{"taskStatus", "Pending"}}).state == task_state::pending);
+  CHECK(ocr({{"taskStatus", "Processing"}, {"responseStatusCode", "Ok"}}).state ==
+        task_state::pending);
+  CHECK(ocr({{"taskStatus", "Completed"}, {"responseStatusCode", "Ok"}}, 1).state ==
+        task_state::done);
+  CHECK(ocr({{"taskStatus", "Error"}}).state == task_state::failed);
+  CHECK(ocr({{"taskStatus", "NotExist"}, {"responseStatusCode", "Error"}}).state ==
+        task_state::not_found);
+  CHECK(ocr({{"taskStatus", "Frobnicating"}}).state == task_state::unknown);
+  // taskStatus decides over responseStatusCode for OCR.
+  CHECK(ocr({{"taskStatus", "Completed"}, {"responseStatusCode", "PartiallyNotFound"}},
+            1)
+            .state == task_state::done);
+  CHECK(ocr(json::object()).state == task_state::unknown);
+}
+
+TEST_CASE("OMR responseStatusCode words: seed and SDK enums") {
+  for (const char *w : {"Processing", "NotReady", "Pending"})
+    CHECK(omr({{"responseStatusCode", w}}).state == task_state::pending);
+  CHECK(omr({{"responseStatusCode", "Ok"}}, 1).state == task_state::done);
+  for (const char *w : {"Error", "NoAnyResultData", "ResultDataLost"})
+    CHECK(omr({{"responseStatusCode", w}}).state == task_state::failed);
+  for (const char *w : {"NotFound", "TaskNotFound"})
+    CHECK(omr({{"responseStatusCode", w}}).state == task_state::not_found);
+  CHECK(omr({{"responseStatusCode", "Maybe"}}).state == task_state::unknown);
+  // Words are matched without regard to case; members too.
+  CHECK(omr({{"ResponseStatusCode", "notready"}}).state == task_state::pending);
+}
+
+TEST_CASE("an answer without its endpoint's primary field falls back to the other") {
+  CHECK(ocr({{"responseStatusCode", "Processing"}}).state == task_state::pending);
+  CHECK(omr({{"taskStatus", "Completed"}}, 1).state == task_state::done);
+  CHECK(omr({{"taskStatus", "NotExist"}}).state == task_state::not_found);
+}
+
+TEST_CASE("error messages and warnings are read; wrong shapes are malformed") {
+  auto e = read_envelope({{"taskStatus", "Error"},
+                          {"error",
+                           {{"messages", {"bad image", "try again"}},
+                            {"warnings", nullptr}}}},
+                         true, 0);
+  REQUIRE(e);
+  CHECK(e->messages == std::vector<std::string>{"bad image", "try again"});
+  CHECK(e->warnings.empty());
+  auto st = endpoint_traits<endpoints::djvu2pdf>::state_of(*e);
+  CHECK(st.messages.size() == 2);
+
+  auto none = read_envelope({{"taskStatus", "Error"}, {"error", {{"messages", nullptr}}}},
+                            true, 0);
+  REQUIRE(none);
+  CHECK(none->messages.empty());
+
+  CHECK_FALSE(read_envelope(json::array(), true, 0));
+  CHECK_FALSE(read_envelope({{"taskStatus", 3}}, true, 0));
+  CHECK_FALSE(read_envelope({{"error", 42}}, true, 0));
+  CHECK_FALSE(read_envelope({{"error", {{"messages", "one"}}}}, true, 0));
+  auto bad = read_envelope({{"responseStatusCode", json::array()}}, true, 0);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().kind() == error_kind::malformed_response);
+}
+
+TEST_CASE("endpoint traits: paths, defaults and submit bodies") {
+  using T = endpoint_traits<endpoints::recognize_table>;
+  CHECK(T::submit_path() == "/v5.0/ocr/RecognizeTable");
+  CHECK(T::fetch_path() == T::submit_path());
+  CHECK(T::extension() == "csv");
+  using O = endpoint_traits<endpoints::recognize_template>;
+  CHECK(O::submit_path() == "/v5.0/omr/RecognizeTemplate/PostRecognizeTemplate");
+  CHECK(O::fetch_path() == "/v5.0/omr/RecognizeTemplate/GetRecognizeTemplate");
+  CHECK(O::cancel_path() == "/v5.0/omr/RecognizeTemplate");
+  using D = endpoint_traits<endpoints::djvu2pdf>;
+  CHECK(D::magic() == "%PDF-");
+
+  image_input img{"\x89PNG", ocr_settings{}};
+  auto body = json::parse(T::submit_body(img));
+  CHECK(body["image"] == "iVBORw==");
+  CHECK(body["settings"]["resultTypeTable"] == "Csv");
+  CHECK(body["settings"]["makeSkewCorrect"] == true);
+  CHECK(json::parse(D::submit_body(image_input{"abc", std::nullopt})).count("settings") ==
+        0);
+
+  omr_input form{{"img"}, "pattern", omr_format::json, 40};
+  auto ob = json::parse(O::submit_body(form));
+  CHECK(ob["images"] == json::array({"aW1n"}));
+  CHECK(ob["omrFile"] == "cGF0dGVybg==");
+  CHECK(ob["outputFormat"] == "Json");
+  CHECK(ob["recognitionThreshold"] == 40);
+}
+
+namespace {
+// A user's endpoint of the same shape, as docs/endpoints.md shows it.
+struct recognize_receipt {
+  static constexpr std::string_view name = "recognize-receipt";
+  static constexpr std::string_view path = "/v5.0/ocr/RecognizeReceipt";
+  static constexpr std::string_view extension = "txt";
+};
+struct no_path {
+  static constexpr std::string_view name = "x";
+};
+} // namespace
+
+TEST_CASE("a user-written endpoint gets OCR defaults") {
+  using R = endpoint_traits<recognize_receipt>;
+  CHECK(R::fetch_path() == "/v5.0/ocr/RecognizeReceipt");
+  CHECK(R::status_from() == status_field::task_status);
+  CHECK(std::is_same_v<R::input, image_input>);
+  CHECK(std::is_same_v<R::default_decoder, decoders::bytes>);
+  CHECK(R::magic().empty());
+  CHECK_FALSE(detail::has_path<no_path>::value);
+}
