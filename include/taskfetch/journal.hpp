@@ -1,0 +1,285 @@
+/// @file
+/// @brief The batch journal: every input's progress recorded durably, so a
+/// batch that crashes neither loses a task id nor pays twice for an input.
+///
+/// The shipped file_journal is append-only JSON lines, each line prefixed by
+/// a checksum and made durable (fsync) before the caller moves on. Why not
+/// SQLite: the journal is written in one direction and read once at start; a
+/// line that a crash tore (or a disk corrupted) fails its checksum and is
+/// skipped, and no other record depends on it. Users with their own storage
+/// implement the two-function `journal` interface.
+#pragma once
+
+#include <taskfetch/detail/sha256.hpp>
+#include <taskfetch/result.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace taskfetch {
+
+/// @brief One journal record.
+struct journal_entry {
+  /// @brief What happened to the input.
+  enum class event { submitted, done, failed, expired };
+  event what = event::submitted;     ///< the event
+  std::string input;                 ///< the input's key (its path as given)
+  std::string task_id;               ///< the service's task id
+  std::int64_t time = 0;             ///< unix seconds (submission time for submitted)
+  std::string output;                ///< done: the file written
+  std::uint64_t size = 0;            ///< done: its size
+  std::string sha256;                ///< done: its SHA-256 (hex)
+  std::string kind;                  ///< failed: the error kind
+  std::vector<std::string> messages; ///< failed: the service's messages
+  bool final = false;                ///< failed: no resubmission will follow
+};
+
+/// @brief A journal's storage. Implementations must make append() durable
+/// before returning and be safe to call from several threads.
+class journal {
+public:
+  virtual ~journal() = default;
+  /// @brief Every intact record, oldest first.
+  virtual result<std::vector<journal_entry>> load() = 0;
+  /// @brief Adds a record durably.
+  virtual status append(const journal_entry &e) = 0;
+};
+
+namespace detail {
+
+inline const char *event_name(journal_entry::event e) {
+  switch (e) {
+  case journal_entry::event::submitted: return "submitted";
+  case journal_entry::event::done: return "done";
+  case journal_entry::event::failed: return "failed";
+  case journal_entry::event::expired: return "expired";
+  }
+  return "?";
+}
+
+inline std::string encode_entry(const journal_entry &e) {
+  nlohmann::json j{{"v", 1}, {"ev", event_name(e.what)}, {"input", e.input}, {"task", e.task_id},
+                   {"time", e.time}};
+  if (e.what == journal_entry::event::done) {
+    j["output"] = e.output;
+    j["size"] = e.size;
+    j["sha256"] = e.sha256;
+  }
+  if (e.what == journal_entry::event::failed) {
+    j["kind"] = e.kind;
+    j["messages"] = e.messages;
+    j["final"] = e.final;
+  }
+  // Invalid UTF-8 in names or messages must not make a record unwritable.
+  const std::string body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return sha256_hex(body).substr(0, 16) + " " + body + "\n";
+}
+
+inline bool decode_entry(const std::string &line, journal_entry &e) {
+  if (line.size() < 18 || line[16] != ' ') return false;
+  const std::string body = line.substr(17);
+  if (sha256_hex(body).substr(0, 16) != line.substr(0, 16)) return false;
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (!j.is_object() || j.value("v", 0) != 1) return false;
+  try {
+    const std::string ev = j.at("ev").get<std::string>();
+    if (ev == "submitted") e.what = journal_entry::event::submitted;
+    else if (ev == "done") e.what = journal_entry::event::done;
+    else if (ev == "failed") e.what = journal_entry::event::failed;
+    else if (ev == "expired") e.what = journal_entry::event::expired;
+    else return false;
+    e.input = j.at("input").get<std::string>();
+    e.task_id = j.at("task").get<std::string>();
+    e.time = j.at("time").get<std::int64_t>();
+    e.output = j.value("output", std::string());
+    e.size = j.value("size", std::uint64_t{0});
+    e.sha256 = j.value("sha256", std::string());
+    e.kind = j.value("kind", std::string());
+    e.messages = j.value("messages", std::vector<std::string>());
+    e.final = j.value("final", false);
+  } catch (const nlohmann::json::exception &) {
+    return false;
+  }
+  return true;
+}
+
+} // namespace detail
+
+/// @brief The journal in a file: checksummed JSON lines, fsync per record.
+class file_journal : public journal {
+public:
+  /// @brief A journal at @p path (created on the first append).
+  explicit file_journal(std::filesystem::path path) : path_(std::move(path)) {}
+  ~file_journal() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  file_journal(const file_journal &) = delete;
+  file_journal &operator=(const file_journal &) = delete;
+
+  /// @brief Intact records; torn or corrupted lines are skipped and counted.
+  result<std::vector<journal_entry>> load() override {
+    std::lock_guard<std::mutex> lk(m_);
+    std::vector<journal_entry> out;
+    skipped_ = 0;
+    std::ifstream in(path_, std::ios::binary);
+    if (!in) {
+      if (std::filesystem::exists(path_))
+        return error(error_kind::invalid_argument, "cannot read journal " + path_.string());
+      return out;
+    }
+    std::string line;
+    while (std::getline(in, line)) {
+      if (in.eof()) { // no newline: a record a crash tore; ignored
+        ++skipped_;
+        break;
+      }
+      journal_entry e;
+      if (line.empty()) continue;
+      if (detail::decode_entry(line, e)) out.push_back(std::move(e));
+      else ++skipped_;
+    }
+    return out;
+  }
+
+  /// @brief Appends one record and fsyncs it.
+  status append(const journal_entry &e) override {
+    const std::string line = detail::encode_entry(e);
+    std::lock_guard<std::mutex> lk(m_);
+    if (auto s = open_locked(); !s) return s;
+    std::size_t at = 0;
+    while (at < line.size()) {
+      const ssize_t n = ::write(fd_, line.data() + at, line.size() - at);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return fail("write");
+      }
+      at += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd_) != 0) return fail("fsync");
+    return {};
+  }
+
+  /// @brief Lines skipped by the last load() (torn or corrupted).
+  std::size_t skipped() const noexcept { return skipped_; }
+  /// @brief Where the journal is.
+  const std::filesystem::path &path() const noexcept { return path_; }
+
+private:
+  status open_locked() {
+    if (fd_ >= 0) return {};
+    const bool existed = std::filesystem::exists(path_);
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd_ < 0) return fail("open");
+    if (existed) {
+      // A torn last line must not swallow the next record: end it first.
+      struct stat st {};
+      if (::fstat(fd_, &st) == 0 && st.st_size > 0) {
+        char last = '\n';
+        int rfd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+        if (rfd >= 0) {
+          if (::pread(rfd, &last, 1, st.st_size - 1) != 1) last = '\n';
+          ::close(rfd);
+        }
+        if (last != '\n' && ::write(fd_, "\n", 1) != 1) return fail("write");
+      }
+    } else {
+      // The new file's name must be durable too.
+      auto dir = path_.parent_path();
+      int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+      }
+    }
+    return {};
+  }
+  error fail(const char *what) {
+    return error(error_kind::invalid_argument, std::string("journal ") + path_.string() + ": " +
+                                                   what + " failed: " + std::strerror(errno));
+  }
+
+  std::filesystem::path path_;
+  std::mutex m_;
+  int fd_ = -1;
+  std::size_t skipped_ = 0;
+};
+
+/// @brief A journal in memory (tests, or callers that persist elsewhere).
+class memory_journal : public journal {
+public:
+  /// @brief All records.
+  result<std::vector<journal_entry>> load() override {
+    std::lock_guard<std::mutex> lk(m_);
+    return entries_;
+  }
+  /// @brief Keeps the record.
+  status append(const journal_entry &e) override {
+    std::lock_guard<std::mutex> lk(m_);
+    entries_.push_back(e);
+    return {};
+  }
+
+private:
+  std::mutex m_;
+  std::vector<journal_entry> entries_;
+};
+
+/// @brief What the journal says about one input, after replaying it.
+struct input_history {
+  std::string task_id;          ///< the latest task submitted for it
+  std::int64_t submitted_at = 0; ///< when (unix seconds)
+  bool done = false;            ///< a result was written...
+  std::string output;           ///< ...here,
+  std::uint64_t size = 0;       ///< ...of this size,
+  std::string sha256;           ///< ...with this digest
+  unsigned task_errors = 0;     ///< tasks that ended in Error
+  bool final_failure = false;   ///< reported failed, no more resubmissions
+  bool expired = false;         ///< the latest task was gone (NotExist)
+  unsigned submissions = 0;     ///< submitted records
+};
+
+/// @brief Replays records into a map from input key to its history.
+inline std::map<std::string, input_history> replay(const std::vector<journal_entry> &es) {
+  std::map<std::string, input_history> h;
+  for (const auto &e : es) {
+    auto &s = h[e.input];
+    switch (e.what) {
+    case journal_entry::event::submitted:
+      s.task_id = e.task_id;
+      s.submitted_at = e.time;
+      s.done = false;
+      s.expired = false;
+      s.final_failure = false;
+      ++s.submissions;
+      break;
+    case journal_entry::event::done:
+      s.done = true;
+      s.output = e.output;
+      s.size = e.size;
+      s.sha256 = e.sha256;
+      break;
+    case journal_entry::event::failed:
+      if (e.kind == "task_failed") ++s.task_errors;
+      s.final_failure = e.final;
+      break;
+    case journal_entry::event::expired: s.expired = true; break;
+    }
+  }
+  return h;
+}
+
+} // namespace taskfetch
