@@ -85,6 +85,8 @@ inline result<std::vector<omr_element>> parse_omr_csv(std::string_view bytes) {
     if (row.size() < 2)
       return detail::omr_error("Csv", "row " + std::to_string(i + 1) +
                                           " has one field; expected name,value");
+    if (row[0].empty())
+      return detail::omr_error("Csv", "row " + std::to_string(i + 1) + " has an empty element name");
     out.push_back(omr_element{std::move(row[0]), std::move(row[1])});
   }
   return out;
@@ -131,6 +133,7 @@ inline result<std::vector<omr_element>> parse_omr_json(std::string_view bytes) {
       const auto *name = detail::omr_member(e, "Name");
       if (!name || name->is_null() || !detail::omr_scalar(*name, el.name))
         return detail::omr_error("Json", where + " has no \"Name\"");
+      if (el.name.empty()) return detail::omr_error("Json", where + " has an empty \"Name\"");
       if (const auto *value = detail::omr_member(e, "Value"))
         if (!detail::omr_scalar(*value, el.value))
           return detail::omr_error("Json", where + ": \"Value\" is not a string");
@@ -182,6 +185,8 @@ inline result<std::vector<omr_element>> parse_omr_xml(std::string_view bytes) {
       return detail::omr_error("Xml", "element " + std::to_string(n) + " has no <Name>");
     omr_element el;
     el.name = name.text().get();
+    if (el.name.empty())
+      return detail::omr_error("Xml", "element " + std::to_string(n) + " has an empty <Name>");
     if (auto value = detail::omr_xml_child(e, "Value")) el.value = value.text().get();
     out.push_back(std::move(el));
   }

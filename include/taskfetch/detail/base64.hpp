@@ -149,6 +149,7 @@ private:
 
   // One character on the slow path (group boundaries, padding, errors).
   bool take(unsigned char ch, std::size_t i, char *buf, std::size_t &used) {
+    if (done_) return set(errc::bad_padding, i); // nothing may follow the padding
     const std::uint8_t v = base64_sextets[ch];
     if (v == 0xFF) return set(errc::bad_character, i);
     if (v == 0xFE) { // '='
@@ -166,8 +167,7 @@ private:
         decoded_ += pending_ - 1;
       }
       ++pad_;
-      ++pending_;
-      if (pending_ == 4) {
+      if (++pending_ == 4) {
         pending_ = 0;
         done_ = true; // padding ends the text
       }

@@ -141,7 +141,8 @@ private:
     switch (st_) {
     case st::begin:
       if (is_ws(c)) break;
-      if (c != '{') return syntax(i, "the answer is not a JSON object");
+      // JSON of another shape ([...], "x", 5) and non-JSON alike: not an answer.
+      if (c != '{') return fail(scan_errc::shape, "the answer is not a JSON object", offset_ + i);
       lvl_ = level::top;
       st_ = st::key_or_close;
       break;
