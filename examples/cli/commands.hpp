@@ -1,0 +1,342 @@
+// The CLI's commands, each a function from parsed arguments to an exit code.
+#pragma once
+
+#include "args.hpp"
+#include "exit_codes.hpp"
+#include "progress.hpp"
+
+#include <taskfetch/batch.hpp>
+#include <taskfetch/client.hpp>
+#include <taskfetch/decoders.hpp>
+#include <taskfetch/detail/url.hpp>
+#include <taskfetch/endpoints.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace taskfetch::cli {
+
+inline int run_demo(const args &a);        // demo.hpp
+inline int run_emulate(const args &a);     // demo.hpp
+
+/// Settings shared by every command that talks to the service.
+struct session {
+  options opts;
+  progress out;
+  explicit session(verbosity v) : out(v) {}
+};
+
+inline int run_batch_inputs(session &s, const args &a); // run_batch.hpp
+
+inline std::string env_or(const char *name, std::string fallback) {
+  const char *v = std::getenv(name);
+  return v && *v ? std::string(v) : fallback;
+}
+
+inline verbosity verbosity_of(const args &a) {
+  if (a.flag("--quiet")) return verbosity::quiet;
+  if (a.flag("--verbose")) return verbosity::verbose;
+  return verbosity::normal;
+}
+
+/// Options from flags and environment. Plain http:// is refused (exit 2,
+/// before any connection) unless the host is loopback, decided without DNS.
+inline options make_options(const args &a) {
+  options o;
+  std::string url = a.value("--base-url").value_or(
+      env_or("TASKFETCH_BASE_URL", "https://api.aspose.cloud"));
+  auto parsed = detail::parse_url(url);
+  if (!parsed) throw usage_error{"bad --base-url: " + parsed.error().message()};
+  if (parsed->scheme == "http" && !detail::is_loopback_host(parsed->host))
+    throw usage_error{"plain http:// is allowed only for loopback hosts "
+                      "(127.0.0.0/8, ::1, localhost); use https://"};
+  o.base_url(url);
+  o.credentials(a.value("--client-id").value_or(env_or("TASKFETCH_CLIENT_ID", "")),
+                a.value("--client-secret").value_or(env_or("TASKFETCH_CLIENT_SECRET", "")));
+  if (auto t = a.value("--timeout"))
+    o.timeout(std::chrono::seconds(positive("--timeout", *t, 7 * 24 * 3600)));
+  if (auto ca = a.value("--ca-file")) {
+    if (!std::filesystem::exists(*ca)) throw usage_error{"--ca-file not found: " + *ca};
+    o.ca_file(*ca);
+  }
+  return o;
+}
+
+/// Calls f(Endpoint{}) for the endpoint named on the command line.
+template <class F> int with_endpoint(const std::string &name, F &&f) {
+  if (name == endpoints::recognize_table::name) return f(endpoints::recognize_table{});
+  if (name == endpoints::recognize_template::name)
+    return f(endpoints::recognize_template{});
+  if (name == endpoints::djvu2pdf::name) return f(endpoints::djvu2pdf{});
+  throw usage_error{"unknown ENDPOINT '" + name +
+                    "' (recognize-table | recognize-template | djvu2pdf)"};
+}
+
+/// Prints an error the way every command does, and picks its exit code.
+inline int report(progress &out, const std::string &what, const error &e) {
+  out.done();
+  std::fprintf(stderr, "taskfetch: %s: %s\n", what.c_str(), e.message().c_str());
+  for (const auto &m : e.service_messages())
+    std::fprintf(stderr, "  service: %s\n", m.c_str());
+  if (out.level() == verbosity::verbose)
+    std::fprintf(stderr, "  (%s, HTTP %d, %zu requests)\n",
+                 std::string(to_string(e.kind())).c_str(), e.http_status(), e.attempts());
+  return exit_for(e.kind());
+}
+
+/// A task id made safe as a file name: [A-Za-z0-9_-] and inner dots kept,
+/// everything else %XX, so distinct ids never collide and none escapes DIR.
+inline std::string safe_file_stem(const std::string &id) {
+  static const char *hex = "0123456789ABCDEF";
+  std::string s;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(id[i]);
+    bool keep = std::isalnum(c) || c == '-' || c == '_' || (c == '.' && i != 0);
+    if (keep) {
+      s += static_cast<char>(c);
+    } else {
+      s += '%';
+      s += hex[c >> 4];
+      s += hex[c & 15];
+    }
+  }
+  return s;
+}
+
+inline std::string read_file(const std::string &path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw usage_error{"cannot read " + path};
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+inline omr_format format_of(const args &a) {
+  auto f = a.value("--format").value_or("csv");
+  if (f == "csv") return omr_format::csv;
+  if (f == "json") return omr_format::json;
+  if (f == "xml") return omr_format::xml;
+  throw usage_error{"--format must be csv, json or xml"};
+}
+
+/// The endpoint's submit input from INPUT (and --omr-file/--format for OMR).
+template <class E>
+typename endpoint_traits<E>::input make_input(const args &a, const std::string &path) {
+  using input = typename endpoint_traits<E>::input;
+  if constexpr (std::is_same_v<input, omr_input>) {
+    auto pattern = a.value("--omr-file");
+    if (!pattern) throw usage_error{"recognize-template needs --omr-file PATTERN"};
+    omr_input in;
+    in.images.push_back(read_file(path));
+    in.omr_file = read_file(*pattern);
+    in.format = format_of(a);
+    return in;
+  } else {
+    image_input in;
+    in.bytes = read_file(path);
+    if constexpr (std::is_same_v<E, endpoints::recognize_table>) in.settings = ocr_settings{};
+    return in;
+  }
+}
+
+/// The file extension for E's result: chosen by us, never by the server.
+template <class E> std::string extension_of(const args &a) {
+  if constexpr (std::is_same_v<E, endpoints::recognize_template>) {
+    if (auto f = a.value("--format")) {
+      (void)format_of(a);
+      return *f;
+    }
+  }
+  return std::string(endpoint_traits<E>::extension());
+}
+
+inline void require_positional(const args &a, std::size_t n, const char *what) {
+  if (a.positional.size() != n) throw usage_error{what};
+}
+
+/// Writes a decoded result to stdout (binary-safe).
+inline bool write_stdout(const std::string &bytes) {
+  return std::fwrite(bytes.data(), 1, bytes.size(), stdout) == bytes.size() &&
+         std::fflush(stdout) == 0;
+}
+
+/// fetch ENDPOINT TASK_ID [-o FILE]
+template <class E> int fetch_one(session &s, const args &a, const std::string &id) {
+  client api(s.opts);
+  auto co = s.out.hooks("task " + id);
+  if (auto path = a.value("-o")) {
+    auto r = api.template fetch<E>(id, decoders::to_file{*path}, co);
+    if (!r) return report(s.out, "fetch " + id, r.error());
+    s.out.done();
+    s.out.debug("wrote " + std::to_string(r->size) + " bytes to " + *path);
+    return int(exit_ok);
+  }
+  // stdout cannot take bytes back, so the result is held until it is whole.
+  auto r = api.template fetch<E>(id, decoders::string{}, co);
+  if (!r) return report(s.out, "fetch " + id, r.error());
+  s.out.done();
+  return write_stdout(*r) ? exit_ok : exit_network;
+}
+
+/// The ids of a batch: one per line; blank lines and # comments skipped.
+inline std::vector<std::string> read_ids(const std::string &path) {
+  std::istringstream in(read_file(path));
+  std::vector<std::string> ids;
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.pop_back();
+    std::size_t b = line.find_first_not_of(" \t");
+    if (b == std::string::npos || line[b] == '#') continue;
+    ids.push_back(line.substr(b));
+  }
+  return ids;
+}
+
+/// A failure that hits every task of a batch (bad credentials, refused URL)
+/// exits with its own code rather than 1.
+inline bool affects_all(error_kind k) {
+  return k == error_kind::auth || k == error_kind::invalid_argument;
+}
+
+/// fetch ENDPOINT --ids FILE --out-dir DIR [--jobs N]
+template <class E> int fetch_batch_cmd(session &s, const args &a) {
+  auto ids = read_ids(*a.value("--ids"));
+  auto dir = a.value("--out-dir");
+  if (!dir) throw usage_error{"--ids needs --out-dir DIR"};
+  std::error_code ec;
+  std::filesystem::create_directories(*dir, ec);
+  if (ec) throw usage_error{"cannot create --out-dir " + *dir + ": " + ec.message()};
+  batch_options bo;
+  bo.jobs = static_cast<std::size_t>(positive("--jobs", a.value("--jobs").value_or("8"), 1024));
+  s.opts.max_connections(std::max<std::size_t>(s.opts.max_connections(), bo.jobs));
+  client api(s.opts);
+  const std::string ext = extension_of<E>(a);
+  std::vector<error_kind> kinds;
+  std::string out_line;
+  auto sum = fetch_batch<E>(
+      api, ids,
+      [&](std::size_t, const std::string &id) {
+        return decoders::to_file{std::filesystem::path(*dir) / (safe_file_stem(id) + "." + ext)};
+      },
+      [&](std::size_t, const std::string &id, const auto &r) {
+        out_line.clear();
+        if (r) {
+          out_line = id + "\tok\t" + r->path.string() + "\t" + std::to_string(r->size) + "\n";
+        } else {
+          kinds.push_back(r.error().kind());
+          out_line = id + "\t" + std::string(to_string(r.error().kind())) + "\t" +
+                     r.error().message() + "\n";
+        }
+        std::fwrite(out_line.data(), 1, out_line.size(), stdout);
+      },
+      bo);
+  std::fflush(stdout);
+  s.out.note("batch: " + std::to_string(sum.done) + " done, " +
+             std::to_string(sum.failed) + " failed");
+  if (sum.failed == 0) return int(exit_ok);
+  if (sum.done == 0 && !kinds.empty() && affects_all(kinds.front()) &&
+      std::all_of(kinds.begin(), kinds.end(), [&](error_kind k) { return k == kinds.front(); }))
+    return exit_for(kinds.front());
+  return exit_batch_failed;
+}
+
+inline int cmd_fetch(session &s, const args &a) {
+  if (a.positional.empty()) throw usage_error{"fetch needs ENDPOINT"};
+  return with_endpoint(a.positional[0], [&](auto ep) {
+    using E = decltype(ep);
+    if (a.value("--ids")) {
+      require_positional(a, 1, "fetch ENDPOINT --ids FILE takes no TASK_ID");
+      return fetch_batch_cmd<E>(s, a);
+    }
+    require_positional(a, 2, "fetch needs ENDPOINT TASK_ID");
+    return fetch_one<E>(s, a, a.positional[1]);
+  });
+}
+
+inline int cmd_submit(session &s, const args &a) {
+  require_positional(a, 2, "submit needs ENDPOINT INPUT");
+  return with_endpoint(a.positional[0], [&](auto ep) {
+    using E = decltype(ep);
+    auto in = make_input<E>(a, a.positional[1]);
+    client api(s.opts);
+    auto id = api.template submit<E>(in);
+    if (!id) return report(s.out, "submit", id.error());
+    std::printf("%s\n", id->c_str());
+    return int(exit_ok);
+  });
+}
+
+inline int cmd_run(session &s, const args &a) {
+  if (a.value("--inputs")) return run_batch_inputs(s, a);
+  require_positional(a, 2, "run needs ENDPOINT INPUT -o FILE");
+  auto out = a.value("-o");
+  if (!out) throw usage_error{"run needs -o FILE"};
+  return with_endpoint(a.positional[0], [&](auto ep) {
+    using E = decltype(ep);
+    auto in = make_input<E>(a, a.positional[1]);
+    client api(s.opts);
+    auto r = api.template run<E>(in, decoders::to_file{*out}, s.out.hooks("run"));
+    if (!r) return report(s.out, "run", r.error());
+    s.out.done();
+    return int(exit_ok);
+  });
+}
+
+inline int cmd_status(session &s, const args &a) {
+  require_positional(a, 2, "status needs ENDPOINT TASK_ID");
+  return with_endpoint(a.positional[0], [&](auto ep) {
+    using E = decltype(ep);
+    client api(s.opts);
+    auto st = api.template status<E>(a.positional[1]);
+    if (!st) return report(s.out, "status", st.error());
+    std::printf("%s\t%s\n", std::string(to_string(st->state)).c_str(), st->word.c_str());
+    for (const auto &m : st->messages) std::fprintf(stderr, "  service: %s\n", m.c_str());
+    switch (st->state) {
+    case task_state::failed: return int(exit_task_failed);
+    case task_state::not_found: return int(exit_not_found);
+    case task_state::unknown: return int(exit_malformed);
+    default: return int(exit_ok);
+    }
+  });
+}
+
+inline int cmd_cancel(session &s, const args &a) {
+  require_positional(a, 2, "cancel needs ENDPOINT TASK_ID");
+  return with_endpoint(a.positional[0], [&](auto ep) {
+    using E = decltype(ep);
+    client api(s.opts);
+    auto r = api.template cancel<E>(a.positional[1]);
+    if (!r) return report(s.out, "cancel", r.error());
+    return int(exit_ok);
+  });
+}
+
+/// Runs the command named @p cmd.
+inline int dispatch(const std::string &cmd, const args &a) {
+  if (cmd == "demo") return run_demo(a);
+  if (cmd == "emulate") return run_emulate(a);
+  session s(verbosity_of(a));
+  if (cmd == "fetch" || cmd == "submit" || cmd == "run" || cmd == "status" ||
+      cmd == "cancel") {
+    s.opts = make_options(a);
+    // Task ids with control characters are refused input, before any request.
+    for (std::size_t i = 1; i < a.positional.size() && cmd != "submit" && cmd != "run"; ++i)
+      if (detail::has_control_chars(a.positional[i]))
+        throw usage_error{"task id contains control characters"};
+  }
+  if (cmd == "fetch") return cmd_fetch(s, a);
+  if (cmd == "submit") return cmd_submit(s, a);
+  if (cmd == "run") return cmd_run(s, a);
+  if (cmd == "status") return cmd_status(s, a);
+  if (cmd == "cancel") return cmd_cancel(s, a);
+  throw usage_error{"unknown command '" + cmd + "'"};
+}
+
+} // namespace taskfetch::cli

@@ -1,0 +1,69 @@
+// taskfetch: the command-line tool. Fetches, submits, runs and cancels tasks of
+// the Aspose Cloud v5.0 async API; `emulate` and `demo` use the built-in
+// emulator. Exit codes: see exit_codes.hpp and README.
+#include "args.hpp"
+#include "commands.hpp"
+#include "demo.hpp"
+#include "run_batch.hpp"
+#include "exit_codes.hpp"
+
+#include <taskfetch/version.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+
+namespace {
+
+const char *usage_text =
+    "usage:\n"
+    "  taskfetch fetch ENDPOINT TASK_ID [-o FILE]\n"
+    "  taskfetch fetch ENDPOINT --ids FILE --out-dir DIR [--jobs N]\n"
+    "  taskfetch submit ENDPOINT INPUT [--omr-file PATTERN] [--format csv|json|xml]\n"
+    "  taskfetch run ENDPOINT INPUT [--omr-file PATTERN] [--format csv|json|xml] -o FILE\n"
+    "  taskfetch run ENDPOINT --inputs PATH --out-dir DIR [--jobs N] [--journal FILE] "
+    "[--resubmit N]\n"
+    "  taskfetch status ENDPOINT TASK_ID\n"
+    "  taskfetch cancel ENDPOINT TASK_ID\n"
+    "  taskfetch emulate [--port N] [--task-ms MS] [--log FILE]\n"
+    "  taskfetch demo\n"
+    "common options: --base-url URL --client-id ID --client-secret S --timeout SECONDS\n"
+    "                --ca-file PEM --verbose --quiet\n"
+    "ENDPOINT: recognize-table | recognize-template | djvu2pdf\n"
+    "environment: TASKFETCH_BASE_URL (default https://api.aspose.cloud),\n"
+    "             TASKFETCH_CLIENT_ID, TASKFETCH_CLIENT_SECRET\n"
+    "exit codes: 0 ok, 1 batch with failures, 2 usage, 3 task failed, 4 not found,\n"
+    "            5 auth, 6 timeout, 7 network/HTTP, 8 malformed answer\n";
+
+} // namespace
+
+int main(int argc, char **argv) {
+  using namespace taskfetch::cli;
+  if (argc < 2) {
+    std::fputs(usage_text, stderr);
+    return exit_usage;
+  }
+  const std::string cmd = argv[1];
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::fputs(usage_text, stdout);
+    return exit_ok;
+  }
+  if (cmd == "--version") {
+    std::printf("taskfetch %s\n", TASKFETCH_VERSION_STRING);
+    return exit_ok;
+  }
+  try {
+    args a = parse(argc, argv, 2);
+    if (a.flag("--help") || a.flag("-h")) {
+      std::fputs(usage_text, stdout);
+      return exit_ok;
+    }
+    return dispatch(cmd, a);
+  } catch (const usage_error &e) {
+    std::fprintf(stderr, "taskfetch: %s\n%s", e.message.c_str(), usage_text);
+    return exit_usage;
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "taskfetch: %s\n", e.what());
+    return exit_network;
+  }
+}

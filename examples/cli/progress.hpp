@@ -1,0 +1,97 @@
+// Progress on stderr: the task's state while polling, and a bar with bytes
+// and rate for large answers when stderr is a terminal. Never prints secrets.
+#pragma once
+
+#include <taskfetch/options.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <string>
+
+namespace taskfetch::cli {
+
+enum class verbosity { quiet, normal, verbose };
+
+class progress {
+public:
+  explicit progress(verbosity v) : v_(v), tty_(::isatty(STDERR_FILENO) == 1) {}
+
+  verbosity level() const { return v_; }
+
+  /// A line on stderr unless --quiet.
+  void note(const std::string &line) {
+    if (v_ == verbosity::quiet) return;
+    std::lock_guard<std::mutex> lk(m_);
+    clear_bar();
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+  /// A line on stderr only with --verbose.
+  void debug(const std::string &line) {
+    if (v_ == verbosity::verbose) note(line);
+  }
+
+  /// Hooks for one task: the state while polling, the bar while receiving.
+  call_options hooks(const std::string &label, call_options co = {}) {
+    if (v_ == verbosity::quiet) return co;
+    co.on_status = [this, label, last = std::string()](const task_status &st) mutable {
+      if (st.word == last) return;
+      last = st.word;
+      note(label + ": " + (st.word.empty() ? std::string(to_string(st.state)) : st.word));
+    };
+    if (tty_) {
+      co.on_progress = [this, start = std::chrono::steady_clock::now(),
+                        shown = std::chrono::steady_clock::time_point()](
+                           std::uint64_t got,
+                           std::optional<std::uint64_t> total) mutable {
+        auto now = std::chrono::steady_clock::now();
+        bool last = total && got >= *total;
+        if (!last && now - shown < std::chrono::milliseconds(100)) return;
+        if (total && *total < (1u << 20)) return; // small answers: no bar
+        shown = now;
+        bar(got, total, std::chrono::duration<double>(now - start).count());
+      };
+    }
+    return co;
+  }
+
+  /// Ends a bar line, if one is showing.
+  void done() {
+    std::lock_guard<std::mutex> lk(m_);
+    clear_bar();
+  }
+
+private:
+  void bar(std::uint64_t got, std::optional<std::uint64_t> total, double secs) {
+    std::lock_guard<std::mutex> lk(m_);
+    const double mib = 1024.0 * 1024.0;
+    const double rate = secs > 0 ? got / mib / secs : 0;
+    char line[160];
+    if (total && *total > 0) {
+      const int width = 30;
+      int filled = static_cast<int>(width * (static_cast<double>(got) / *total));
+      if (filled > width) filled = width;
+      std::string b(filled, '#');
+      b.append(width - filled, ' ');
+      std::snprintf(line, sizeof line, "\r[%s] %7.1f / %.1f MiB  %6.1f MiB/s",
+                    b.c_str(), got / mib, *total / mib, rate);
+    } else {
+      std::snprintf(line, sizeof line, "\r%7.1f MiB  %6.1f MiB/s", got / mib, rate);
+    }
+    std::fputs(line, stderr);
+    bar_shown_ = true;
+  }
+  void clear_bar() {
+    if (bar_shown_) std::fputs("\n", stderr);
+    bar_shown_ = false;
+  }
+
+  verbosity v_;
+  bool tty_;
+  bool bar_shown_ = false;
+  std::mutex m_;
+};
+
+} // namespace taskfetch::cli

@@ -1,0 +1,111 @@
+// `taskfetch run ENDPOINT --inputs PATH --out-dir DIR [--jobs N] [--journal FILE]
+// [--resubmit N]`: a folder (or a list) of inputs through the journalled
+// batch runner, resumable after a crash.
+#pragma once
+
+#include "commands.hpp"
+
+#include <taskfetch/batch_runner.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+namespace taskfetch::cli {
+
+/// The inputs named by --inputs: a folder's regular, non-hidden files
+/// (sorted), or a file listing one path per line.
+inline std::vector<std::filesystem::path> list_inputs(const std::string &where) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> out;
+  std::error_code ec;
+  if (fs::is_directory(where, ec)) {
+    for (const auto &e : fs::directory_iterator(where, ec)) {
+      const auto name = e.path().filename().string();
+      if (!name.empty() && name[0] != '.' && e.is_regular_file(ec)) out.push_back(e.path());
+    }
+    if (ec) throw usage_error{"cannot list --inputs " + where + ": " + ec.message()};
+    std::sort(out.begin(), out.end());
+  } else {
+    for (const auto &line : read_ids(where)) out.emplace_back(line);
+  }
+  if (out.empty()) throw usage_error{"--inputs " + where + " names no input files"};
+  return out;
+}
+
+inline int run_batch_inputs(session &s, const args &a) {
+  namespace fs = std::filesystem;
+  require_positional(a, 1, "run ENDPOINT --inputs PATH --out-dir DIR takes no INPUT");
+  auto dir = a.value("--out-dir");
+  if (!dir) throw usage_error{"--inputs needs --out-dir DIR"};
+  std::error_code ec;
+  fs::create_directories(*dir, ec);
+  if (ec) throw usage_error{"cannot create --out-dir " + *dir + ": " + ec.message()};
+  const auto paths = list_inputs(*a.value("--inputs"));
+  run_options ro;
+  ro.jobs = static_cast<std::size_t>(positive("--jobs", a.value("--jobs").value_or("8"), 1024));
+  ro.resubmit = static_cast<unsigned>(positive("--resubmit", a.value("--resubmit").value_or("1"), 100, true));
+  const fs::path journal_path = a.value("--journal").value_or((fs::path(*dir) / ".taskfetch-journal").string());
+  s.opts.max_connections(std::max<std::size_t>(s.opts.max_connections(), ro.jobs));
+
+  return with_endpoint(a.positional[0], [&](auto ep) {
+    using E = decltype(ep);
+    if constexpr (std::is_same_v<typename endpoint_traits<E>::input, omr_input>)
+      if (!a.value("--omr-file")) throw usage_error{"recognize-template needs --omr-file PATTERN"};
+    const std::string ext = extension_of<E>(a);
+    std::vector<batch_input> inputs;
+    std::set<std::string> names;
+    for (const auto &p : paths) {
+      // Output names come from the input's own name, never from the server.
+      const std::string name = p.filename().string() + "." + ext;
+      if (!names.insert(name).second)
+        throw usage_error{"two inputs would both write " + name + " (same file name)"};
+      inputs.push_back({fs::absolute(p).lexically_normal().string(), p, fs::path(*dir) / name});
+    }
+    client api(s.opts);
+    file_journal journal(journal_path);
+    auto read = [&](const fs::path &p) -> result<typename endpoint_traits<E>::input> {
+      try {
+        return make_input<E>(a, p.string());
+      } catch (const usage_error &e) {
+        return error(error_kind::invalid_argument, e.message);
+      }
+    };
+    std::vector<error_kind> kinds;
+    auto sum = run_inputs<E>(
+        api, inputs, journal, read,
+        [&](const input_report &r) {
+          std::string line = r.key + "\t";
+          switch (r.result) {
+          case input_report::outcome::done:
+            line += std::string(r.resubmitted ? "done-resubmitted" : "done") + "\t" +
+                    r.output.string() + "\t" + std::to_string(r.size);
+            break;
+          case input_report::outcome::skipped:
+            line += "skipped\t" + r.output.string() + "\t" + std::to_string(r.size);
+            break;
+          case input_report::outcome::failed:
+            kinds.push_back(r.failure->kind());
+            line += "failed\t" + std::string(to_string(r.failure->kind())) + "\t" + r.failure->message();
+            for (const auto &m : r.failure->service_messages()) line += " | " + m;
+            break;
+          }
+          line += "\n";
+          std::fwrite(line.data(), 1, line.size(), stdout);
+          std::fflush(stdout);
+        },
+        ro);
+    if (!sum) return report(s.out, "run", sum.error());
+    std::printf("summary\tdone=%zu\tfailed=%zu\tresubmitted=%zu\tskipped=%zu\n", sum->done,
+                sum->failed, sum->resubmitted, sum->skipped);
+    if (journal.skipped())
+      s.out.note("journal: ignored " + std::to_string(journal.skipped()) + " torn or corrupted record(s)");
+    if (sum->failed == 0) return int(exit_ok);
+    if (sum->done + sum->skipped == 0 && affects_all(kinds.front()) &&
+        std::all_of(kinds.begin(), kinds.end(), [&](error_kind k) { return k == kinds.front(); }))
+      return exit_for(kinds.front());
+    return int(exit_batch_failed);
+  });
+}
+
+} // namespace taskfetch::cli
