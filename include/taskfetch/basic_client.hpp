@@ -322,9 +322,11 @@ private:
     /// finish before it or the caller cancels.
     taskfetch::status wait(duration d, const error *cause) {
       const auto now = c_.clock_.now();
+      if (now >= deadline_) return timed_out();
       if (now + d > deadline_) {
-        // Sleeping past the deadline is pointless: give up now.
-        if (cause && cause->kind() != error_kind::timed_out) return *cause;
+        // Sleeping past the deadline is pointless: give up now, with the
+        // failure that made us wait (a 503 with a huge Retry-After, say).
+        if (cause) return *cause;
         return timed_out();
       }
       if (!c_.clock_.sleep_for(d, co_.cancel)) return cancelled();
@@ -337,6 +339,9 @@ private:
                                           deadline_ - start_)
                                           .count()) +
                        " ms");
+    }
+    duration time_left() const {
+      return std::max(duration(1), std::chrono::duration_cast<duration>(deadline_ - c_.clock_.now()));
     }
     static error cancelled() {
       return error(error_kind::cancelled, "cancelled by the caller");
@@ -359,6 +364,7 @@ private:
           continue;
         }
         req.headers[auth_index].second = "Bearer " + *tok;
+        req.time_left = time_left();
         auto outcome = send_once(req, handler);
         if (outcome) {
           retry_.on_success();
@@ -580,6 +586,7 @@ private:
                detail::form_urlencode(opts_.client_id()) +
                "&client_secret=" + detail::form_urlencode(opts_.client_secret());
     string_response resp(1u << 20);
+    req.time_left = op.time_left();
     ++op.attempts_;
     auto sent = transport_.send(req, resp);
     if (!sent) return std::move(sent.error());

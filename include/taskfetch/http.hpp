@@ -4,6 +4,7 @@
 
 #include <taskfetch/result.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -60,6 +61,9 @@ struct request {
   header_list headers;      ///< extra headers (Authorization, Accept, ...)
   std::string body;         ///< request body (POST)
   std::string content_type; ///< body's media type; empty when no body
+  /// Time left before the caller's deadline: a transport should not wait
+  /// longer than this for connect or read (nullopt: no deadline).
+  std::optional<std::chrono::milliseconds> time_left;
 };
 
 /// @brief Status line and headers of an answer, known before its body.

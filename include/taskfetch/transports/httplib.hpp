@@ -161,6 +161,17 @@ public:
       return true;
     };
 
+    // Never wait on the network past the caller's deadline.
+    auto limit = [&](std::chrono::milliseconds d) {
+      if (req.time_left && *req.time_left < d) d = *req.time_left;
+      return std::make_pair(static_cast<time_t>(d.count() / 1000),
+                            static_cast<time_t>((d.count() % 1000) * 1000));
+    };
+    const auto [cs, cu] = limit(s_->opts.connect_timeout);
+    conn->set_connection_timeout(cs, cu);
+    const auto [rs, ru] = limit(s_->opts.read_timeout);
+    conn->set_read_timeout(rs, ru);
+
     httplib::Response res;
     httplib::Error err = httplib::Error::Success;
     const bool ok = conn->send(r, res, err);

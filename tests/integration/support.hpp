@@ -1,0 +1,94 @@
+// Shared pieces of the integration tests: an emulator on loopback, a client
+// with fast retry settings, temporary folders.
+#pragma once
+
+#include <taskfetch/client.hpp>
+#include <taskfetch/decoders.hpp>
+#include <taskfetch/emulator.hpp>
+#include <taskfetch/endpoints.hpp>
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace it {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using namespace taskfetch;
+
+using fast_client = basic_client<httplib_transport>;
+
+/// Backoff and polling in milliseconds, so the suite runs in seconds.
+inline standard_retry fast_retry() {
+  retry_settings s;
+  s.initial_backoff = 5ms;
+  s.max_backoff = 50ms;
+  s.min_poll = 10ms;
+  s.max_poll = 50ms;
+  s.seed = 7;
+  return standard_retry(s);
+}
+
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    static std::atomic<int> n{0};
+    path = fs::temp_directory_path() /
+           ("taskfetch-it-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~temp_dir() { fs::remove_all(path); }
+  std::size_t entries() const {
+    std::size_t k = 0;
+    for (auto &e : fs::directory_iterator(path)) (void)e, ++k;
+    return k;
+  }
+};
+
+inline std::string slurp(const fs::path &p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// An emulator with instant tasks unless told otherwise.
+inline emulator::options fast_emulator() {
+  emulator::options o;
+  o.pending_for = 0ms;
+  o.processing_for = 0ms;
+  o.keep_alive_timeout = 2s;
+  return o;
+}
+
+inline options client_options(const emulator &emu) {
+  return options{}
+      .base_url(emu.base_url())
+      .credentials(emu.config().client_id, emu.config().client_secret)
+      .timeout(20s);
+}
+
+inline fast_client make_client(options o) {
+  auto t = transport_options(o);
+  return fast_client(o, httplib_transport(t), fast_retry());
+}
+
+/// A PDF result of @p n bytes.
+inline std::string pdf_of(std::size_t n) {
+  std::string s = "%PDF-1.4\n";
+  s.resize(std::max(n, s.size()), 'x');
+  return s;
+}
+
+inline emulator::task_spec pdf_task(std::size_t n = 4096) {
+  emulator::task_spec t;
+  t.outcome = emulator::processed::completed("Pdf", pdf_of(n));
+  return t;
+}
+} // namespace it
