@@ -7,11 +7,16 @@
 
 #include <taskfetch/batch.hpp>
 #include <taskfetch/client.hpp>
+#ifdef TASKFETCH_CLI_CURL
+#include <taskfetch/curl_client.hpp>
+#endif
 #include <taskfetch/decoders.hpp>
 #include <taskfetch/detail/url.hpp>
 #include <taskfetch/endpoints.hpp>
 
 #include <csignal>
+#include <fcntl.h>
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -22,6 +27,14 @@
 #include <vector>
 
 namespace taskfetch::cli {
+
+// The CLI moves bytes with libcurl when it is built with it (it receives in
+// large blocks: docs/BENCHMARKS.md), with cpp-httplib otherwise.
+#ifdef TASKFETCH_CLI_CURL
+using cli_client = curl_client;
+#else
+using cli_client = client;
+#endif
 
 inline int run_demo(const args &a);        // demo.hpp
 inline int run_emulate(const args &a);     // demo.hpp
@@ -169,7 +182,7 @@ inline bool write_stdout(const std::string &bytes) {
 
 /// fetch ENDPOINT TASK_ID [-o FILE]
 template <class E> int fetch_one(session &s, const args &a, const std::string &id) {
-  client api(s.opts);
+  cli_client api(s.opts);
   auto co = s.out.hooks("task " + id);
   if (auto path = a.value("-o")) {
     auto r = api.template fetch<E>(id, decoders::to_file{*path}, co);
@@ -216,14 +229,17 @@ template <class E> int fetch_batch_cmd(session &s, const args &a) {
   batch_options bo;
   bo.jobs = static_cast<std::size_t>(positive("--jobs", a.value("--jobs").value_or("8"), 1024));
   s.opts.max_connections(std::max<std::size_t>(s.opts.max_connections(), bo.jobs));
-  client api(s.opts);
+  cli_client api(s.opts);
   const std::string ext = extension_of<E>(a);
   std::vector<error_kind> kinds;
   std::string out_line;
   auto sum = fetch_batch<E>(
       api, ids,
       [&](std::size_t, const std::string &id) {
-        return decoders::to_file{std::filesystem::path(*dir) / (safe_file_stem(id) + "." + ext)};
+        // One syncfs at the end instead of two fsyncs per file: thousands
+        // of files per second, all durable when the command returns.
+        return decoders::to_file{std::filesystem::path(*dir) / (safe_file_stem(id) + "." + ext),
+                                 durability::unsynced};
       },
       [&](std::size_t, const std::string &id, const auto &r) {
         out_line.clear();
@@ -238,6 +254,10 @@ template <class E> int fetch_batch_cmd(session &s, const args &a) {
       },
       bo);
   std::fflush(stdout);
+  if (int fd = ::open(dir->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
+    ::syncfs(fd);
+    ::close(fd);
+  }
   s.out.note("batch: " + std::to_string(sum.done) + " done, " +
              std::to_string(sum.failed) + " failed");
   if (sum.failed == 0) return int(exit_ok);
@@ -265,7 +285,7 @@ inline int cmd_submit(session &s, const args &a) {
   return with_endpoint(a.positional[0], [&](auto ep) {
     using E = decltype(ep);
     auto in = make_input<E>(a, a.positional[1]);
-    client api(s.opts);
+    cli_client api(s.opts);
     auto id = api.template submit<E>(in);
     if (!id) return report(s.out, "submit", id.error());
     std::printf("%s\n", id->c_str());
@@ -281,7 +301,7 @@ inline int cmd_run(session &s, const args &a) {
   return with_endpoint(a.positional[0], [&](auto ep) {
     using E = decltype(ep);
     auto in = make_input<E>(a, a.positional[1]);
-    client api(s.opts);
+    cli_client api(s.opts);
     auto r = api.template run<E>(in, decoders::to_file{*out}, s.out.hooks("run"));
     if (!r) return report(s.out, "run", r.error());
     s.out.done();
@@ -293,7 +313,7 @@ inline int cmd_status(session &s, const args &a) {
   require_positional(a, 2, "status needs ENDPOINT TASK_ID");
   return with_endpoint(a.positional[0], [&](auto ep) {
     using E = decltype(ep);
-    client api(s.opts);
+    cli_client api(s.opts);
     auto st = api.template status<E>(a.positional[1]);
     if (!st) return report(s.out, "status", st.error());
     std::printf("%s\t%s\n", std::string(to_string(st->state)).c_str(), st->word.c_str());
@@ -311,7 +331,7 @@ inline int cmd_cancel(session &s, const args &a) {
   require_positional(a, 2, "cancel needs ENDPOINT TASK_ID");
   return with_endpoint(a.positional[0], [&](auto ep) {
     using E = decltype(ep);
-    client api(s.opts);
+    cli_client api(s.opts);
     auto r = api.template cancel<E>(a.positional[1]);
     if (!r) return report(s.out, "cancel", r.error());
     return int(exit_ok);

@@ -62,7 +62,7 @@ inline int run_batch_inputs(session &s, const args &a) {
         throw usage_error{"two inputs would both write " + name + " (same file name)"};
       inputs.push_back({fs::absolute(p).lexically_normal().string(), p, fs::path(*dir) / name});
     }
-    client api(s.opts);
+    cli_client api(s.opts);
     file_journal journal(journal_path);
     auto read = [&](const fs::path &p) -> result<typename endpoint_traits<E>::input> {
       try {

@@ -25,6 +25,14 @@
 
 namespace taskfetch {
 
+/// @brief How hard commit() works to survive a power loss.
+enum class durability {
+  synced,  ///< fsync the file before the rename and the folder after (default)
+  unsynced ///< rename only: atomic for readers and crashes of this process,
+           ///< but after a power loss the file may be empty; for callers
+           ///< that sync many files at once (syncfs) or do not need it
+};
+
 /// @brief A file written in full: where it is and how many bytes it has.
 struct file_result {
   std::filesystem::path path; ///< the final file
@@ -162,12 +170,12 @@ public:
       discard();
       return s.error();
     }
-    if (::fsync(fd_) != 0) return fail("cannot sync");
+    if (durability_ == durability::synced && ::fsync(fd_) != 0) return fail("cannot sync");
     const int fd = std::exchange(fd_, -1);
     if (::close(fd) != 0) return fail("cannot close");
     if (::rename(temp_.c_str(), target_.c_str()) != 0) return fail("cannot rename over");
     temp_.clear();
-    sync_directory();
+    if (durability_ == durability::synced) sync_directory();
     return file_result{target_, size_};
   }
 
@@ -184,6 +192,9 @@ public:
     used_ = 0;
     size_ = 0;
   }
+
+  /// @brief Chooses what commit() syncs (see durability).
+  void set_durability(durability d) noexcept { durability_ = d; }
 
   /// @brief True between open() and commit()/discard().
   bool is_open() const noexcept { return fd_ >= 0; }
@@ -204,6 +215,7 @@ private:
     capacity_ = o.capacity_;
     used_ = std::exchange(o.used_, 0);
     size_ = std::exchange(o.size_, 0);
+    durability_ = o.durability_;
   }
 
   error fail(const char *what) {
@@ -252,6 +264,7 @@ private:
   std::size_t capacity_ = default_buffer_size;
   std::size_t used_ = 0;
   std::uint64_t size_ = 0;
+  durability durability_ = durability::synced;
 };
 
 } // namespace taskfetch

@@ -22,8 +22,11 @@ public:
   /// @brief The decoder's value: where the file is and its size.
   using value_type = file_result;
 
-  /// @brief Writes to @p path.
-  explicit to_file(std::filesystem::path path) : path_(std::move(path)) {}
+  /// @brief Writes to @p path; @p d says whether commit fsyncs (default yes).
+  explicit to_file(std::filesystem::path path, durability d = durability::synced)
+      : path_(std::move(path)) {
+    sink_.set_durability(d);
+  }
 
   /// @brief A new answer: drop any temporary of an earlier attempt.
   status begin(const fetch_info &info) {

@@ -192,4 +192,22 @@ inline bool is_loopback_host(std::string_view host) noexcept {
   return host.find(':') != std::string_view::npos && url_detail::ipv6_loopback(host);
 }
 
+/// @brief A transport's base URL check: parses it and refuses plain http://
+/// to a host that is not loopback unless @p allow_insecure_http.
+inline result<url_parts> checked_base_url(std::string_view url, bool allow_insecure_http) {
+  auto u = parse_url(url);
+  if (!u) return u.error();
+  if (u->scheme == "http" && !allow_insecure_http && !is_loopback_host(u->host))
+    return error(error_kind::invalid_argument,
+                 "refusing plain http:// to " + u->host +
+                     ": only loopback hosts may be reached without TLS (use https://)");
+  return u;
+}
+
+/// @brief "scheme://host:port" with IPv6 hosts in brackets.
+inline std::string origin_of(const url_parts &u) {
+  const bool v6 = u.host.find(':') != std::string::npos;
+  return u.scheme + "://" + (v6 ? "[" + u.host + "]" : u.host) + ":" + std::to_string(u.port);
+}
+
 } // namespace taskfetch::detail

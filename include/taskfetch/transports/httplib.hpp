@@ -83,17 +83,9 @@ public:
   /// @brief A transport for @p o. A bad base URL is reported by send().
   explicit httplib_transport(httplib_options o) : s_(std::make_unique<shared>()) {
     s_->opts = std::move(o);
-    auto u = detail::parse_url(s_->opts.base_url);
+    auto u = detail::checked_base_url(s_->opts.base_url, s_->opts.allow_insecure_http);
     if (!u) {
       s_->config_error = u.error();
-      return;
-    }
-    if (u->scheme == "http" && !s_->opts.allow_insecure_http &&
-        !detail::is_loopback_host(u->host)) {
-      s_->config_error =
-          error(error_kind::invalid_argument,
-                "refusing plain http:// to " + u->host +
-                    ": only loopback hosts may be reached without TLS (use https://)");
       return;
     }
 #ifndef CPPHTTPLIB_OPENSSL_SUPPORT
@@ -103,9 +95,7 @@ public:
       return;
     }
 #endif
-    const bool v6 = u->host.find(':') != std::string::npos;
-    s_->origin = u->scheme + "://" + (v6 ? "[" + u->host + "]" : u->host) + ":" +
-                 std::to_string(u->port);
+    s_->origin = detail::origin_of(*u);
     s_->prefix = u->path_prefix;
   }
 

@@ -1,0 +1,300 @@
+// taskfetch_bench: taskfetch against curl and the tutorials' Python pipeline
+// on the same loopback answers, in the same run. Prints a markdown table of
+// medians, ratios and peak RSS (docs/BENCHMARKS.md records its output).
+//
+//   taskfetch_bench [--size-mib 100] [--runs 5] [--batch 2000]
+//                   [--seed ../shared/baselines/seed_fetch.py] [--python /usr/bin/python3]
+//
+// The server runs in a child process (so its memory is not counted) and
+// serves a prebuilt answer from memory: a Completed djvu2pdf answer whose PDF
+// is --size-mib of incompressible bytes, and small RecognizeTable answers for
+// any id. Every measured pipeline runs as its own process; peak RSS comes
+// from wait4(). Not a unit test: it prints figures, it asserts nothing but
+// that each pipeline succeeded and wrote the right number of bytes.
+#include <taskfetch/batch.hpp>
+#include <taskfetch/client.hpp>
+#include <taskfetch/curl_client.hpp>
+#include <taskfetch/decoders.hpp>
+#include <taskfetch/detail/base64.hpp>
+#include <taskfetch/endpoints.hpp>
+
+#include <httplib.h>
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+extern char **environ;
+namespace fs = std::filesystem;
+using namespace taskfetch;
+using clk = std::chrono::steady_clock;
+
+namespace {
+
+struct measured {
+  double seconds = 0;
+  double rss_mib = 0;
+  int code = 0;
+};
+
+std::string self_path() { return fs::read_symlink("/proc/self/exe").string(); }
+
+/// Runs a program to completion; wall time and peak RSS of that process.
+measured run(const std::vector<std::string> &args, const std::string &out = "/dev/null") {
+  std::vector<char *> argv;
+  for (auto &a : args) argv.push_back(const_cast<char *>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const auto t0 = clk::now();
+  pid_t pid;
+  if (posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) {
+    std::fprintf(stderr, "cannot start %s\n", argv[0]);
+    std::exit(1);
+  }
+  posix_spawn_file_actions_destroy(&fa);
+  int st = 0;
+  rusage ru{};
+  wait4(pid, &st, 0, &ru);
+  measured m;
+  m.seconds = std::chrono::duration<double>(clk::now() - t0).count();
+  m.rss_mib = ru.ru_maxrss / 1024.0;
+  m.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  if (m.code != 0) {
+    std::fprintf(stderr, "failed (%d):", m.code);
+    for (auto &a : args) std::fprintf(stderr, " %s", a.c_str());
+    std::fprintf(stderr, "\n");
+    std::exit(1);
+  }
+  return m;
+}
+
+struct summary {
+  double seconds, rss_mib;
+};
+summary median(std::vector<measured> v) {
+  std::sort(v.begin(), v.end(), [](auto &a, auto &b) { return a.seconds < b.seconds; });
+  double rss = 0;
+  for (auto &m : v) rss = std::max(rss, m.rss_mib);
+  return {v[v.size() / 2].seconds, rss};
+}
+template <class F> summary repeat(int n, F f) {
+  std::vector<measured> v;
+  for (int i = 0; i < n; ++i) v.push_back(f());
+  return median(v);
+}
+
+// The server process: token, one big answer, small answers for any id.
+[[noreturn]] void serve(int fd, std::size_t size) {
+  std::string pdf = "%PDF-1.7\n";
+  pdf.resize(size);
+  std::mt19937_64 rng(1);
+  for (std::size_t i = 9; i + 8 <= size; i += 8) {
+    const auto v = rng();
+    std::memcpy(&pdf[i], &v, 8);
+  }
+  auto big = std::make_shared<std::string>(
+      R"({"id":"big","taskStatus":"Completed","responseStatusCode":"Ok","results":[{"type":"Pdf","data":")");
+  detail::base64_encode_append(*big, pdf.data(), pdf.size());
+  pdf = std::string();
+  *big += R"("}],"error":null})";
+  const std::string small = std::string(R"({"id":"s","taskStatus":"Completed","responseStatusCode":"Ok","results":[{"type":"Csv","data":")") +
+                            detail::base64_encode("0,1,2\r\nItem,Qty,Price\r\nCoffee,2,12.50\r\n") + R"("}],"error":null})";
+  httplib::Server svr;
+  svr.new_task_queue = [] { return new httplib::ThreadPool(8); };
+  svr.set_tcp_nodelay(true);
+  svr.set_keep_alive_max_count(1000000);
+  svr.Post("/connect/token", [](const httplib::Request &, httplib::Response &res) {
+    res.set_content(R"({"access_token":"bench-token","expires_in":3600,"token_type":"Bearer"})", "application/json");
+  });
+  svr.Get("/v5.0/ocr/djvu2pdf", [big](const httplib::Request &, httplib::Response &res) {
+    res.set_content_provider(big->size(), "application/json",
+                             [big](std::size_t off, std::size_t len, httplib::DataSink &sink) {
+                               return sink.write(big->data() + off, std::min<std::size_t>(len, 1 << 20));
+                             });
+  });
+  svr.Get("/v5.0/ocr/RecognizeTable", [&small](const httplib::Request &, httplib::Response &res) {
+    res.set_content(small, "application/json");
+  });
+  const int port = svr.bind_to_any_port("127.0.0.1");
+  if (write(fd, &port, sizeof port) != sizeof port) _exit(1);
+  close(fd);
+  svr.listen_after_bind();
+  _exit(0);
+}
+
+options opts_for(const std::string &url) {
+  return options{}.base_url(url).credentials("bench", "bench").timeout(std::chrono::seconds(600)).max_connections(16);
+}
+
+// Child modes: one library pipeline, measured by the parent.
+template <class Client> int child_with(const std::string &mode, const std::string &url, const std::string &arg) {
+  Client api(opts_for(url));
+  if (mode == "lib-file") {
+    auto r = api.template fetch<endpoints::djvu2pdf>("big", decoders::to_file{arg});
+    return r ? 0 : (std::fprintf(stderr, "%s\n", r.error().message().c_str()), 1);
+  }
+  if (mode == "lib-discard") { // decoding without a sink: isolates the file's cost
+    auto r = api.template fetch<endpoints::djvu2pdf>("big", decoders::callback{[](const char *, std::size_t) { return true; }});
+    return r && *r == std::stoull(arg) ? 0 : 1;
+  }
+  if (mode == "httplib-count") { // the transport floor: httplib GET counting bytes
+    httplib::Client raw(url);
+    raw.set_tcp_nodelay(true);
+    std::uint64_t n = 0;
+    auto res = raw.Get("/v5.0/ocr/djvu2pdf?id=big", [&](const char *, std::size_t k) { n += k; return true; });
+    return res && n > std::stoull(arg) ? 0 : 1;
+  }
+  if (mode == "lib-memory") {
+    auto r = api.template fetch<endpoints::djvu2pdf>("big");
+    if (!r) return std::fprintf(stderr, "%s\n", r.error().message().c_str()), 1;
+    return r->size() == std::stoull(arg) ? 0 : 1;
+  }
+  if (mode == "lib-batch") {
+    std::vector<std::string> ids;
+    for (int i = 0; i < std::stoi(arg); ++i) ids.push_back("t" + std::to_string(i));
+    auto sum = fetch_batch<endpoints::recognize_table>(
+        api, ids, [](std::size_t, const std::string &) { return decoders::string{}; },
+        [](std::size_t, const std::string &, const auto &) {}, batch_options{8, {}});
+    return sum.failed == 0 ? 0 : 1;
+  }
+  return 2;
+}
+
+int child(const std::string &mode, const std::string &url, const std::string &arg) {
+  if (mode.rfind("curl-", 0) == 0) return child_with<curl_client>(mode.substr(5), url, arg);
+  return child_with<client>(mode, url, arg);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::vector<std::string> a(argv + 1, argv + argc);
+  if (a.size() == 3 && (a[0].rfind("lib-", 0) == 0 || a[0].rfind("curl-lib-", 0) == 0 || a[0] == "httplib-count")) return child(a[0], a[1], a[2]);
+  auto opt = [&](const std::string &name, std::string def) {
+    for (std::size_t i = 0; i + 1 < a.size(); ++i)
+      if (a[i] == name) return a[i + 1];
+    return def;
+  };
+  const std::size_t mib = std::stoul(opt("--size-mib", "100"));
+  const int runs = std::stoi(opt("--runs", "5"));
+  const int batch = std::stoi(opt("--batch", "2000"));
+  const std::string seed = opt("--seed", "../shared/baselines/seed_fetch.py");
+  const std::string python = opt("--python", "/usr/bin/python3");
+  const std::string cli = opt("--cli", (fs::path(self_path()).parent_path() / "taskfetch").string());
+  const std::size_t size = mib << 20;
+
+  int fds[2];
+  if (pipe(fds) != 0) return 1;
+  const pid_t server = fork();
+  if (server == 0) {
+    close(fds[0]);
+    serve(fds[1], size);
+  }
+  close(fds[1]);
+  int port = 0;
+  if (read(fds[0], &port, sizeof port) != sizeof port) return 1;
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  // Where outputs go (--dir): file creation costs differ a lot between folders
+  // (docs/BENCHMARKS.md), so the folder is a parameter, printed with the figures.
+  const fs::path tmp = fs::path(opt("--dir", fs::temp_directory_path().string())) /
+                       ("taskfetch-bench-" + std::to_string(getpid()));
+  fs::create_directories(tmp);
+  const std::string out_pdf = (tmp / "out.pdf").string();
+
+  std::printf("# taskfetch_bench: %zu MiB PDF result (%.0f MiB answer), %d runs, loopback %s, files in %s\n\n",
+              mib, (size + 2) / 3 * 4 / 1048576.0, runs, url.c_str(), tmp.parent_path().c_str());
+  std::printf("| pipeline | wall (median) | vs curl | peak RSS |\n|---|---|---|---|\n");
+  auto row = [&](const char *name, summary s, double curl) {
+    std::printf("| %s | %.3f s | %.2fx | %.1f MiB |\n", name, s.seconds, s.seconds / curl, s.rss_mib);
+    std::fflush(stdout);
+  };
+  const auto curl = repeat(runs, [&] {
+    return run({"curl", "-s", "-o", "/dev/null", "-H", "Authorization: Bearer bench-token", url + "/v5.0/ocr/djvu2pdf?id=big"});
+  });
+  row("curl -s -o /dev/null (transfer only)", curl, curl.seconds);
+  const auto cli_file = repeat(runs, [&] {
+    auto m = run({cli, "fetch", "djvu2pdf", "big", "-o", out_pdf, "--base-url", url, "--client-id", "b",
+                  "--client-secret", "b", "--quiet"});
+    if (fs::file_size(out_pdf) != size) std::exit(1);
+    return m;
+  });
+  row("taskfetch CLI: fetch -o FILE (stream to file)", cli_file, curl.seconds);
+  row("httplib 0.11 GET, receiver only counts bytes (transport floor)",
+      repeat(runs, [&] { return run({self_path(), "httplib-count", url, std::to_string(size)}); }), curl.seconds);
+  row("library: fetch(id, callback) discarding bytes (scan + base64, no sink)",
+      repeat(runs, [&] { return run({self_path(), "lib-discard", url, std::to_string(size)}); }), curl.seconds);
+  const auto lib_file = repeat(runs, [&] { return run({self_path(), "lib-file", url, out_pdf}); });
+  row("library: fetch(id, to_file)", lib_file, curl.seconds);
+  const auto lib_mem = repeat(runs, [&] { return run({self_path(), "lib-memory", url, std::to_string(size)}); });
+  row("library: fetch(id) into memory (decoders::pdf)", lib_mem, curl.seconds);
+  row("library over libcurl: fetch(id, callback) discarding bytes",
+      repeat(runs, [&] { return run({self_path(), "curl-lib-discard", url, std::to_string(size)}); }), curl.seconds);
+  const auto curl_file = repeat(runs, [&] { return run({self_path(), "curl-lib-file", url, out_pdf}); });
+  row("library over libcurl: fetch(id, to_file)", curl_file, curl.seconds);
+  row("library over libcurl: fetch(id) into memory",
+      repeat(runs, [&] { return run({self_path(), "curl-lib-memory", url, std::to_string(size)}); }), curl.seconds);
+  if (fs::exists(seed)) {
+    const auto py = repeat(std::min(runs, 3), [&] {
+      return run({python, seed, url, "/v5.0/ocr/djvu2pdf", "b", "b", tmp.string(), "big"});
+    });
+    row("seed_fetch.py (the tutorials' pipeline)", py, curl.seconds);
+  }
+
+  std::printf("\n| batch of %d small Completed tasks | wall (median) | tasks/s | peak RSS |\n|---|---|---|---|\n", batch);
+  {
+    std::ofstream ids(tmp / "ids.txt");
+    for (int i = 0; i < batch; ++i) ids << "t" << i << "\n";
+  }
+  auto brow = [&](const char *name, summary s) {
+    std::printf("| %s | %.3f s | %.0f | %.1f MiB |\n", name, s.seconds, batch / s.seconds, s.rss_mib);
+    std::fflush(stdout);
+  };
+  brow("taskfetch fetch --ids --out-dir --jobs 8", repeat(runs, [&] {
+         fs::remove_all(tmp / "batch");
+         return run({cli, "fetch", "recognize-table", "--ids", (tmp / "ids.txt").string(), "--out-dir",
+                     (tmp / "batch").string(), "--jobs", "8", "--base-url", url, "--client-id", "b",
+                     "--client-secret", "b", "--quiet"});
+       }));
+  brow("library: fetch_batch, jobs 8, into memory",
+       repeat(runs, [&] { return run({self_path(), "lib-batch", url, std::to_string(batch)}); }));
+
+  // One small fetch on a warm client against one raw httplib GET.
+  {
+    client api(opts_for(url));
+    (void)api.fetch<endpoints::recognize_table>("warm");
+    httplib::Client raw(url);
+    raw.set_tcp_nodelay(true);
+    raw.set_keep_alive(true);
+    const int n = 2000;
+    auto t0 = clk::now();
+    for (int i = 0; i < n; ++i)
+      if (!raw.Get("/v5.0/ocr/RecognizeTable?id=x")) return 1;
+    const double raw_us = std::chrono::duration<double, std::micro>(clk::now() - t0).count() / n;
+    t0 = clk::now();
+    for (int i = 0; i < n; ++i)
+      if (!api.fetch<endpoints::recognize_table>("t" + std::to_string(i))) return 1;
+    const double lib_us = std::chrono::duration<double, std::micro>(clk::now() - t0).count() / n;
+    std::printf("\n| one small fetch, warm connection, sequential (mean of %d) | time |\n|---|---|\n", n);
+    std::printf("| raw httplib GET (one round trip) | %.1f us |\n", raw_us);
+    std::printf("| taskfetch fetch<recognize_table> (round trip + scan + decode to rows) | %.1f us |\n", lib_us);
+    std::printf("| taskfetch overhead per fetch | %.1f us |\n", lib_us - raw_us);
+  }
+  kill(server, SIGTERM);
+  waitpid(server, nullptr, 0);
+  fs::remove_all(tmp);
+  return 0;
+}

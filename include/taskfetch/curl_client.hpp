@@ -1,0 +1,19 @@
+/// @file
+/// @brief taskfetch::curl_client: the client over libcurl, for the largest
+/// answers (link the CMake target taskfetch::curl, or -lcurl).
+#pragma once
+
+#include <taskfetch/basic_client.hpp>
+#include <taskfetch/client.hpp>
+#include <taskfetch/transports/curl.hpp>
+
+namespace taskfetch {
+
+/// @brief Same calls as taskfetch::client; libcurl moves the bytes.
+class curl_client : public basic_client<curl_transport> {
+public:
+  /// @brief A client for @p opts.
+  explicit curl_client(options opts) : basic_client(opts, curl_transport(transport_options(opts))) {}
+};
+
+} // namespace taskfetch
