@@ -3,6 +3,7 @@
 #pragma once
 
 #include <taskfetch/decoder.hpp>
+#include <taskfetch/decoders/buffered.hpp>
 #include <taskfetch/decoders/magic.hpp>
 #include <taskfetch/file_sink.hpp>
 
