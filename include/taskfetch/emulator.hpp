@@ -3,6 +3,7 @@
 /// loopback speaking contract.md (tokens, submit/fetch/cancel of the three
 /// operations, 24-hour retention), with scripted schedules, a replaceable
 /// processor, fault injection and a request log. For offline tests and demos.
+/// See docs/emulator.md.
 #pragma once
 
 #include <taskfetch/detail/base64.hpp>
@@ -10,6 +11,7 @@
 #include <taskfetch/detail/sha256.hpp>
 #include <taskfetch/detail/url.hpp>
 #include <taskfetch/emulator/processor.hpp>
+#include <taskfetch/http.hpp>
 #include <taskfetch/result.hpp>
 
 #include <httplib.h>
@@ -18,8 +20,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -27,9 +29,16 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
+#if defined(__linux__)
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#endif
 
 namespace taskfetch {
 
@@ -41,7 +50,8 @@ public:
   using processed = emulation::processed;   ///< how a task ends
   using time_point = std::chrono::system_clock::time_point; ///< emulator time
 
-  /// @brief Status words of OMR answers: the seed's or the SDK enum's.
+  /// @brief Status words of OMR answers: the seed's (Ok/Processing/Error/
+  /// NotFound) or the SDK enum's (Ok/NotReady/Error/TaskNotFound).
   enum class omr_words { seed, sdk };
 
   /// @brief Settings.
@@ -59,14 +69,15 @@ public:
     std::string cert_file, key_file;           ///< both set: HTTPS
     std::function<processed(const submission &)> processor; ///< default_processor when empty
     std::size_t threads = 8;                   ///< server worker threads
-    std::size_t log_limit = 10000;             ///< request log entries kept
+    std::size_t log_limit = 10000;             ///< request log entries kept (0: no log)
     std::string log_file;                      ///< also append the log here (JSON lines)
-    /// Idle keep-alive connections close after this; stop() waits for open
-    /// ones, so close clients before stopping.
+    /// Idle keep-alive connections close after this. stop() does not wait for
+    /// them on Linux (it shuts their sockets down); elsewhere it may.
     std::chrono::seconds keep_alive_timeout{5};
+    std::size_t stream_chunk = std::size_t{1} << 16; ///< bytes per write of an answer
   };
 
-  /// @brief Where a fault applies.
+  /// @brief Which requests a fault applies to.
   enum class target { any, token, submit, fetch, cancel };
 
   /// @brief One injected fault (see docs/emulator.md).
@@ -74,8 +85,8 @@ public:
     /// @brief What goes wrong.
     enum class kind {
       http_status,    ///< answer `status` (with Retry-After if set) instead
-      drop_mid_body,  ///< send `after_bytes` of the answer, then close
-      truncate_body,  ///< send all but the last `after_bytes`, then close
+      drop_mid_body,  ///< send `after_bytes` of the answer (at most all but one), then close
+      truncate_body,  ///< send all but the last `after_bytes` (at least 1), then close
       stall_body,     ///< send `after_bytes`, stall `stall`, then the rest
       malformed_json, ///< a cut-off JSON document with a correct length
       invalid_base64, ///< a '!' inside results[0].data
@@ -84,22 +95,31 @@ public:
       delay,          ///< wait `stall` before answering
       wrong_shape,    ///< results is an object, not a list
     };
+    /// @brief `times` value: the fault never wears off.
+    static constexpr std::size_t forever = 0;
     kind what = kind::http_status; ///< the fault
-    target on = target::fetch;     ///< which requests
+    target on = target::fetch;     ///< which requests (fetch includes GetTaskStatus)
     std::string task_id;           ///< only this task ("" any)
+    std::string endpoint;          ///< only this operation, e.g. "djvu2pdf" ("" any)
     int status = 503;              ///< http_status: the code
     std::string retry_after;       ///< http_status: Retry-After value ("" none)
     std::size_t after_bytes = 64;  ///< body faults: where
     std::chrono::milliseconds stall{2000}; ///< stall_body, delay: how long
-    std::size_t times = 1;         ///< how many requests; 0 = every one
+    std::size_t times = 1;         ///< how many requests; 0 (forever) = every one
+
+    /// @brief An HTTP-date for retry_after: "Sun, 06 Nov 1994 08:49:37 GMT".
+    static std::string http_date(time_point t) { return taskfetch::detail::format_http_date(t); }
   };
 
-  /// @brief A preloaded task (add_task).
+  /// @brief A preloaded task (add_task). It is Pending while either its
+  /// Pending time or its Pending polls remain, then Processing likewise.
   struct task_spec {
     processed outcome = processed::completed("Csv", "0,1\n");  ///< its end
     std::chrono::milliseconds pending_for{0};    ///< Pending this long
     std::chrono::milliseconds processing_for{0}; ///< then Processing this long
-    std::string id;                              ///< "" makes a GUID
+    std::size_t pending_polls = 0;    ///< answer Pending to this many fetches
+    std::size_t processing_polls = 0; ///< then Processing to this many
+    std::string id;                   ///< "" makes a GUID
   };
 
   /// @brief One logged request.
@@ -107,10 +127,12 @@ public:
     std::string method;      ///< GET, POST, DELETE
     std::string path;        ///< path as sent
     std::string kind;        ///< token, submit, fetch, cancel, status, other
-    std::string endpoint;    ///< recognize-table, ... or ""
+    std::string endpoint;    ///< recognize-table, recognize-template, djvu2pdf or ""
     std::string task_id;     ///< the id asked for, or created
     std::string body_sha256; ///< submits: SHA-256 of the body
+    std::string fault;       ///< the injected fault applied ("" none)
     int status = 0;          ///< HTTP status answered
+    time_point time;         ///< emulator clock when it arrived
   };
 
   /// @brief An emulator with default options.
@@ -120,7 +142,9 @@ public:
     s_->opts = std::move(o);
     if (!s_->opts.now) s_->opts.now = [] { return std::chrono::system_clock::now(); };
     if (!s_->opts.processor) s_->opts.processor = emulation::default_processor;
+    if (s_->opts.stream_chunk < 4) s_->opts.stream_chunk = 4;
   }
+  /// @brief Stops serving.
   ~emulator() { stop(); }
   emulator(const emulator &) = delete;
   emulator &operator=(const emulator &) = delete;
@@ -129,12 +153,16 @@ public:
   status start() {
     if (server_) return {};
     const auto &o = s_->opts;
+    tls_ = false;
     if (!o.cert_file.empty() && !o.key_file.empty()) {
 #ifdef CPPHTTPLIB_OPENSSL_SUPPORT
       server_ = std::make_unique<httplib::SSLServer>(o.cert_file.c_str(), o.key_file.c_str());
       tls_ = true;
-      if (!server_->is_valid())
-        return error(error_kind::invalid_argument, "emulator: cannot load the TLS certificate or key");
+      if (!server_->is_valid()) {
+        server_.reset();
+        return error(error_kind::invalid_argument,
+                     "emulator: cannot load the TLS certificate or key");
+      }
 #else
       return error(error_kind::invalid_argument, "emulator: built without OpenSSL");
 #endif
@@ -147,11 +175,27 @@ public:
     server_->set_keep_alive_max_count(1000000);
     server_->set_keep_alive_timeout(static_cast<time_t>(o.keep_alive_timeout.count()));
     server_->set_payload_max_length(std::size_t{1} << 30);
+    // httplib's default sets SO_REUSEPORT, which lets a second server bind
+    // the same port and share its connections; a taken port must fail.
+    server_->set_socket_options([](socket_t sock) {
+      int yes = 1;
+#ifdef _WIN32
+      ::setsockopt(sock, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<char *>(&yes),
+                   sizeof yes);
+#else
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+#endif
+    });
     auto st = s_;
-    auto handler = [st](const httplib::Request &req, httplib::Response &res) { st->handle(req, res); };
+    auto handler = [st](const httplib::Request &req, httplib::Response &res) {
+      st->handle(req, res);
+    };
+    // One catch-all route per method: paths are matched case-insensitively
+    // by handle(), as the real service does.
     server_->Get(".*", handler);
     server_->Post(".*", handler);
     server_->Delete(".*", handler);
+    server_->Put(".*", handler);
     if (o.port == 0) {
       port_ = server_->bind_to_any_port(o.host);
       if (port_ <= 0) return bind_error();
@@ -160,16 +204,19 @@ public:
       port_ = o.port;
     }
     s_->stopping = false;
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    httplib::Server *srv = server_.get();
+    thread_ = std::thread([srv] { srv->listen_after_bind(); });
     while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return {};
   }
 
-  /// @brief Stops serving; in-flight stalls end at once.
+  /// @brief Stops serving: stalls and delays end at once, open connections
+  /// are shut down, and the worker threads are joined.
   void stop() {
     if (!server_) return;
     s_->stopping = true;
     server_->stop();
+    shutdown_connections();
     if (thread_.joinable()) thread_.join();
     server_.reset();
   }
@@ -187,11 +234,20 @@ public:
   const options &config() const noexcept { return s_->opts; }
 
   /// @brief Adds a task directly, bypassing submit (tests, benchmarks).
+  /// @param endpoint "recognize-table", "recognize-template" or "djvu2pdf".
+  /// @return the task id.
   std::string add_task(std::string_view endpoint, task_spec spec) {
-    return s_->add(std::string(endpoint), std::move(spec.outcome), spec.pending_for,
-                   spec.processing_for, std::move(spec.id), "");
+    state::task t;
+    t.id = std::move(spec.id);
+    t.endpoint = std::string(endpoint);
+    t.outcome = std::move(spec.outcome);
+    t.pending_for = spec.pending_for;
+    t.processing_for = spec.processing_for;
+    t.pending_polls = spec.pending_polls;
+    t.processing_polls = spec.processing_polls;
+    return s_->add(std::move(t), "");
   }
-  /// @brief Injects a fault.
+  /// @brief Injects a fault; faults are tried in the order injected.
   void inject(fault f) {
     std::lock_guard<std::mutex> lk(s_->m);
     s_->faults.push_back({std::move(f), 0});
@@ -201,15 +257,30 @@ public:
     std::lock_guard<std::mutex> lk(s_->m);
     s_->faults.clear();
   }
-  /// @brief The latest requests (up to options::log_limit).
+  /// @brief Faults still armed (not yet used up).
+  std::size_t armed_faults() const {
+    std::lock_guard<std::mutex> lk(s_->m);
+    return s_->faults.size();
+  }
+  /// @brief The latest requests (up to options::log_limit), oldest first.
   std::vector<log_entry> log() const {
     std::lock_guard<std::mutex> lk(s_->m);
     return {s_->log.begin(), s_->log.end()};
+  }
+  /// @brief Empties the request log (counters are kept).
+  void clear_log() {
+    std::lock_guard<std::mutex> lk(s_->m);
+    s_->log.clear();
   }
   /// @brief Submissions seen per body SHA-256 (duplicates show as > 1).
   std::map<std::string, std::size_t> submissions() const {
     std::lock_guard<std::mutex> lk(s_->m);
     return s_->submits;
+  }
+  /// @brief Accepted submissions per endpoint name ("djvu2pdf" -> 3).
+  std::map<std::string, std::size_t> submit_counts() const {
+    std::lock_guard<std::mutex> lk(s_->m);
+    return s_->submits_per_endpoint;
   }
   /// @brief Requests served so far.
   std::size_t requests() const noexcept { return s_->served.load(); }
@@ -218,11 +289,13 @@ public:
     std::lock_guard<std::mutex> lk(s_->m);
     return s_->tasks.size();
   }
-  /// @brief Drops every issued token (the next call answers 401).
+  /// @brief Drops every issued token (the next API call answers 401).
   void revoke_tokens() {
     std::lock_guard<std::mutex> lk(s_->m);
     s_->tokens.clear();
   }
+  /// @brief Issues a valid token without a request (raw tests, benchmarks).
+  std::string issue_token() { return s_->new_token(); }
 
 private:
   error bind_error() {
@@ -232,7 +305,34 @@ private:
         .with_transport(transport_errc::connect);
   }
 
-  // An answer as text pieces and base64-encoded byte strings, read by range.
+  // httplib's workers wait up to keep_alive_timeout on an idle connection
+  // before they see the server stopped; shut down the sockets accepted on our
+  // port so stop() returns at once. Linux only (it lists /proc/self/fd).
+  void shutdown_connections() {
+#if defined(__linux__)
+    DIR *d = ::opendir("/proc/self/fd");
+    if (!d) return;
+    std::vector<int> fds;
+    while (const dirent *e = ::readdir(d))
+      if (e->d_name[0] >= '0' && e->d_name[0] <= '9') fds.push_back(std::atoi(e->d_name));
+    ::closedir(d);
+    for (int fd : fds) {
+      sockaddr_storage a{}, peer{};
+      socklen_t n = sizeof a, pn = sizeof peer;
+      if (::getsockname(fd, reinterpret_cast<sockaddr *>(&a), &n) != 0) continue;
+      int p = -1;
+      if (a.ss_family == AF_INET) p = ntohs(reinterpret_cast<sockaddr_in *>(&a)->sin_port);
+      if (a.ss_family == AF_INET6) p = ntohs(reinterpret_cast<sockaddr_in6 *>(&a)->sin6_port);
+      if (p != port_) continue;
+      // Accepted sockets have a peer; the (closed) listener had none.
+      if (::getpeername(fd, reinterpret_cast<sockaddr *>(&peer), &pn) != 0) continue;
+      ::shutdown(fd, SHUT_RDWR);
+    }
+#endif
+  }
+
+  // An answer as text pieces and base64-encoded byte strings, read by range:
+  // the base64 of a large result is produced chunk by chunk, never whole.
   struct streamed_body {
     struct piece {
       std::string text;
@@ -265,17 +365,21 @@ private:
       std::uint64_t base = 0;
       for (const auto &p : pieces) {
         if (out.size() == len) break;
-        if (off < base + p.size) {
-          const std::uint64_t from = off + out.size() - base;
-          const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(p.size - from, len - out.size()));
+        const std::uint64_t at = off + out.size();
+        if (at < base + p.size) {
+          const std::uint64_t from = at - base;
+          const std::size_t want = static_cast<std::size_t>(
+              std::min<std::uint64_t>(p.size - from, len - out.size()));
           if (!p.bytes) {
             out.append(p.text, static_cast<std::size_t>(from), want);
           } else {
             // Encode the 3-byte groups covering [from, from+want) and cut.
             const std::uint64_t g0 = from / 4, g1 = (from + want + 3) / 4;
             const std::size_t s0 = static_cast<std::size_t>(g0 * 3);
-            const std::size_t s1 = static_cast<std::size_t>(std::min<std::uint64_t>(g1 * 3, p.bytes->size()));
+            const std::size_t s1 =
+                static_cast<std::size_t>(std::min<std::uint64_t>(g1 * 3, p.bytes->size()));
             std::string enc;
+            enc.reserve((s1 - s0 + 2) / 3 * 4);
             taskfetch::detail::base64_encode_append(enc, p.bytes->data() + s0, s1 - s0);
             out.append(enc, static_cast<std::size_t>(from - g0 * 4), want);
           }
@@ -286,19 +390,37 @@ private:
     }
   };
 
-  struct task {
-    std::string id, endpoint;
-    time_point submitted;
-    std::chrono::milliseconds pending_for{0}, processing_for{0};
-    processed outcome;
-    bool cancelled = false;
-  };
   struct armed_fault {
     fault f;
     std::size_t used;
   };
 
+  static const char *fault_name(fault::kind k) {
+    switch (k) {
+    case fault::kind::http_status: return "http_status";
+    case fault::kind::drop_mid_body: return "drop_mid_body";
+    case fault::kind::truncate_body: return "truncate_body";
+    case fault::kind::stall_body: return "stall_body";
+    case fault::kind::malformed_json: return "malformed_json";
+    case fault::kind::invalid_base64: return "invalid_base64";
+    case fault::kind::unknown_status: return "unknown_status";
+    case fault::kind::revoke_token: return "revoke_token";
+    case fault::kind::delay: return "delay";
+    case fault::kind::wrong_shape: return "wrong_shape";
+    }
+    return "?";
+  }
+
   struct state {
+    struct task {
+      std::string id, endpoint;
+      time_point submitted;
+      std::chrono::milliseconds pending_for{0}, processing_for{0};
+      std::size_t pending_polls = 0, processing_polls = 0, polls = 0;
+      processed outcome;
+      bool cancelled = false;
+    };
+
     options opts;
     mutable std::mutex m;
     std::unordered_map<std::string, task> tasks;
@@ -306,11 +428,12 @@ private:
     std::vector<armed_fault> faults;
     std::deque<log_entry> log;
     std::map<std::string, std::size_t> submits;
+    std::map<std::string, std::size_t> submits_per_endpoint;
     std::atomic<std::size_t> served{0};
     std::atomic<bool> stopping{false};
     std::mt19937_64 rng{std::random_device{}()};
 
-    std::string guid() {
+    std::string guid() { // under m
       std::uniform_int_distribution<std::uint64_t> d;
       const std::uint64_t a = d(rng), b = d(rng);
       char buf[40];
@@ -323,29 +446,47 @@ private:
       return buf;
     }
 
-    std::string add(std::string endpoint, processed outcome, std::chrono::milliseconds pending,
-                    std::chrono::milliseconds processing, std::string id, const std::string &body_hash) {
+    std::string add(task t, const std::string &body_hash) {
       std::lock_guard<std::mutex> lk(m);
-      if (id.empty()) id = guid();
+      if (t.id.empty()) t.id = guid();
       const auto now = opts.now();
       // Forget tasks past retention so a long run stays in bounded memory.
       if (tasks.size() % 1024 == 0)
         for (auto it = tasks.begin(); it != tasks.end();)
           it = now - it->second.submitted > opts.retention ? tasks.erase(it) : std::next(it);
-      tasks[id] = task{id, std::move(endpoint), now, pending, processing, std::move(outcome), false};
-      if (!body_hash.empty()) ++submits[body_hash];
+      t.submitted = now;
+      if (!body_hash.empty()) {
+        ++submits[body_hash];
+        ++submits_per_endpoint[t.endpoint];
+      }
+      std::string id = t.id;
+      tasks[id] = std::move(t);
       return id;
     }
 
-    // Consumes the first fault matching (target, id); nullopt if none.
-    std::optional<fault> take_fault(target t, const std::string &id) {
+    std::string new_token() {
+      std::lock_guard<std::mutex> lk(m);
+      std::uniform_int_distribution<std::uint64_t> d;
+      char buf[48];
+      std::snprintf(buf, sizeof buf, "emu.%016llx%016llx", static_cast<unsigned long long>(d(rng)),
+                    static_cast<unsigned long long>(d(rng)));
+      const auto now = opts.now();
+      for (auto it = tokens.begin(); it != tokens.end();)
+        it = it->second <= now ? tokens.erase(it) : std::next(it);
+      tokens[buf] = now + opts.token_lifetime;
+      return buf;
+    }
+
+    // Consumes one use of the first fault matching; nullopt if none.
+    std::optional<fault> take_fault(target t, const std::string &ep, const std::string &id) {
       std::lock_guard<std::mutex> lk(m);
       for (auto it = faults.begin(); it != faults.end(); ++it) {
         const fault &f = it->f;
         if (f.on != target::any && f.on != t) continue;
         if (!f.task_id.empty() && f.task_id != id) continue;
+        if (!f.endpoint.empty() && f.endpoint != ep) continue;
         fault copy = f;
-        if (f.times != 0 && ++it->used >= f.times) faults.erase(it);
+        if (f.times != fault::forever && ++it->used >= f.times) faults.erase(it);
         return copy;
       }
       return std::nullopt;
@@ -355,8 +496,13 @@ private:
       ++served;
       std::lock_guard<std::mutex> lk(m);
       if (!opts.log_file.empty()) {
-        nlohmann::json j{{"method", e.method}, {"path", e.path}, {"kind", e.kind},
-                         {"endpoint", e.endpoint}, {"task", e.task_id}, {"body_sha256", e.body_sha256},
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            e.time.time_since_epoch())
+                            .count();
+        nlohmann::json j{{"time_ms", ms},          {"method", e.method},
+                         {"path", e.path},         {"kind", e.kind},
+                         {"endpoint", e.endpoint}, {"task", e.task_id},
+                         {"body_sha256", e.body_sha256}, {"fault", e.fault},
                          {"status", e.status}};
         if (FILE *f = std::fopen(opts.log_file.c_str(), "a")) {
           const std::string line = j.dump() + "\n";
@@ -364,15 +510,20 @@ private:
           std::fclose(f);
         }
       }
+      if (opts.log_limit == 0) return;
       log.push_back(std::move(e));
       while (log.size() > opts.log_limit) log.pop_front();
     }
 
     static void problem(httplib::Response &res, int status, const std::string &title,
-                        const std::string &detail) {
+                        const std::string &detail, const std::string &instance = {}) {
       res.status = status;
       nlohmann::json j{{"type", "https://httpstatuses.io/" + std::to_string(status)},
-                       {"title", title}, {"status", status}, {"detail", detail}, {"instance", nullptr}};
+                       {"title", title},
+                       {"status", status},
+                       {"detail", detail},
+                       {"instance", instance.empty() ? nlohmann::json(nullptr)
+                                                     : nlohmann::json(instance)}};
       res.set_content(j.dump(), "application/problem+json");
     }
 
@@ -390,51 +541,68 @@ private:
       return s;
     }
 
+    // Which operation a lower-cased path names: with or without the /ocr
+    // (or /omr) segment, which self-hosted deployments drop.
+    static void route(const std::string &p, const std::string &method, std::string &kind,
+                      std::string &ep) {
+      auto is = [&](const char *tail) {
+        return p == std::string("/v5.0/ocr/") + tail || p == std::string("/v5.0/") + tail;
+      };
+      auto is_omr = [&](const char *tail) {
+        return p == std::string("/v5.0/omr/") + tail || p == std::string("/v5.0/") + tail;
+      };
+      const bool get = method == "GET", post = method == "POST", del = method == "DELETE";
+      if (p == "/connect/token") {
+        if (post) kind = "token";
+        return;
+      }
+      if (is("utilities/gettaskstatus")) {
+        if (get) kind = "status";
+        return;
+      }
+      if (is("recognizetable")) ep = "recognize-table";
+      else if (is("djvu2pdf")) ep = "djvu2pdf";
+      else if ((is_omr("recognizetemplate/postrecognizetemplate") && post) ||
+               (is_omr("recognizetemplate/getrecognizetemplate") && get) ||
+               (is_omr("recognizetemplate") && del))
+        ep = "recognize-template";
+      if (ep.empty()) return;
+      if (post) kind = "submit";
+      else if (get) kind = "fetch";
+      else if (del) kind = "cancel";
+      else ep.clear();
+    }
+
     void handle(const httplib::Request &req, httplib::Response &res) {
       log_entry e;
       e.method = req.method;
       e.path = req.path;
+      e.time = opts.now();
       std::string p = lower(req.path);
       while (p.size() > 1 && p.back() == '/') p.pop_back();
-      const bool get = req.method == "GET", post = req.method == "POST", del = req.method == "DELETE";
-      target t = target::any;
-      std::string ep;
-      if (p == "/connect/token" && post) {
-        e.kind = "token";
-        t = target::token;
-      } else if (p == "/v5.0/ocr/utilities/gettaskstatus" && get) {
-        e.kind = "status";
-        t = target::fetch;
-      } else if (p == "/v5.0/ocr/recognizetable" || p == "/v5.0/recognizetable") {
-        ep = "recognize-table";
-      } else if (p == "/v5.0/ocr/djvu2pdf" || p == "/v5.0/djvu2pdf") {
-        ep = "djvu2pdf";
-      } else if ((p == "/v5.0/omr/recognizetemplate/postrecognizetemplate" && post) ||
-                 (p == "/v5.0/omr/recognizetemplate/getrecognizetemplate" && get) ||
-                 (p == "/v5.0/omr/recognizetemplate" && del)) {
-        ep = "recognize-template";
-      }
-      if (!ep.empty()) {
-        if (post) e.kind = "submit", t = target::submit;
-        else if (get) e.kind = "fetch", t = target::fetch;
-        else if (del) e.kind = "cancel", t = target::cancel;
-      }
-      e.endpoint = ep;
+      route(p, req.method, e.kind, e.endpoint);
       e.task_id = req.get_param_value("id");
       if (e.kind.empty()) {
         e.kind = "other";
-        problem(res, 404, "Not Found", "no such operation: " + req.method + " " + req.path);
+        problem(res, 404, "Not Found", "no such operation: " + req.method + " " + req.path,
+                req.path);
         e.status = res.status;
         record(std::move(e));
         return;
       }
-      std::optional<fault> f = take_fault(t, e.task_id);
+      const target t = e.kind == "token"    ? target::token
+                       : e.kind == "submit" ? target::submit
+                       : e.kind == "cancel" ? target::cancel
+                                            : target::fetch;
+      std::optional<fault> f = take_fault(t, e.endpoint, e.task_id);
+      if (f) e.fault = fault_name(f->what);
       if (f && f->what == fault::kind::delay) {
         sleep(f->stall);
         f.reset();
       }
       if (f && f->what == fault::kind::http_status) {
-        problem(res, f->status, "Injected fault", "the emulator was told to fail this request");
+        problem(res, f->status, f->status == 429 ? "Too Many Requests" : "Injected fault",
+                "the emulator was told to fail this request", req.path);
         if (!f->retry_after.empty()) res.set_header("Retry-After", f->retry_after);
         e.status = res.status;
         record(std::move(e));
@@ -444,12 +612,12 @@ private:
         std::lock_guard<std::mutex> lk(m);
         tokens.clear();
       }
-      if (t == target::token) token(req, res);
+      if (t == target::token) token(req, res, f);
       else if (!authorized(req))
-        problem(res, 401, "Unauthorized", "missing, expired or revoked bearer token");
-      else if (t == target::submit) submit(req, res, ep, e);
-      else if (t == target::cancel) cancel(res, e.task_id);
-      else answer(res, ep, e.task_id, e.kind == "status", f);
+        problem(res, 401, "Unauthorized", "missing, expired or revoked bearer token", req.path);
+      else if (t == target::submit) submit(req, res, e, f);
+      else if (t == target::cancel) cancel(res, e.endpoint, e.task_id);
+      else answer(res, e.endpoint, e.task_id, e.kind == "status", f);
       e.status = res.status;
       record(std::move(e));
     }
@@ -457,22 +625,22 @@ private:
     void sleep(std::chrono::milliseconds d) {
       const auto until = std::chrono::steady_clock::now() + d;
       while (!stopping && std::chrono::steady_clock::now() < until)
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
 
     // POST /connect/token: form-urlencoded, multipart, or HTTP Basic.
-    void token(const httplib::Request &req, httplib::Response &res) {
-      std::string id, secret, grant;
+    void token(const httplib::Request &req, httplib::Response &res,
+               const std::optional<fault> &f) {
       auto param = [&](const char *k) {
         if (req.has_param(k)) return req.get_param_value(k);
         if (req.has_file(k)) return req.get_file_value(k).content;
         return std::string();
       };
-      grant = param("grant_type");
-      id = param("client_id");
-      secret = param("client_secret");
+      const std::string grant = param("grant_type");
+      std::string id = param("client_id"), secret = param("client_secret");
       const auto auth = req.get_header_value("Authorization");
       if (auth.size() > 6 && taskfetch::detail::iequals(auth.substr(0, 6), "Basic ")) {
+        // RFC 6749 2.3.1: id and secret are form-urlencoded before base64.
         auto dec = taskfetch::detail::base64_decode(auth.substr(6));
         if (dec) {
           const auto colon = dec->find(':');
@@ -492,20 +660,12 @@ private:
         res.set_content(R"({"error":"invalid_client"})", "application/json");
         return;
       }
-      std::string tok;
-      {
-        std::lock_guard<std::mutex> lk(m);
-        std::uniform_int_distribution<std::uint64_t> d;
-        tok = "emu." + std::to_string(d(rng)) + "." + std::to_string(d(rng));
-        const auto now = opts.now();
-        for (auto it = tokens.begin(); it != tokens.end();)
-          it = it->second <= now ? tokens.erase(it) : std::next(it);
-        tokens[tok] = now + opts.token_lifetime;
-      }
-      nlohmann::json j{{"access_token", tok},
+      nlohmann::json j{{"access_token", new_token()},
                        {"expires_in", opts.token_lifetime.count()},
                        {"token_type", "Bearer"}};
-      res.set_content(j.dump(), "application/json");
+      auto body = std::make_shared<streamed_body>();
+      body->add_text(j.dump());
+      deliver(res, std::move(body), "application/json", f);
     }
 
     static const nlohmann::json *member(const nlohmann::json &j, const char *key) {
@@ -515,10 +675,11 @@ private:
       return nullptr;
     }
 
-    void submit(const httplib::Request &req, httplib::Response &res, const std::string &ep,
-                log_entry &e) {
+    void submit(const httplib::Request &req, httplib::Response &res, log_entry &e,
+                const std::optional<fault> &f) {
+      const std::string &ep = e.endpoint;
       auto j = nlohmann::json::parse(req.body, nullptr, false);
-      auto bad = [&](const std::string &why) { problem(res, 400, "Bad Request", why); };
+      auto bad = [&](const std::string &why) { problem(res, 400, "Bad Request", why, req.path); };
       if (!j.is_object()) return bad("the body is not a JSON object");
       submission s;
       s.endpoint = ep;
@@ -539,30 +700,56 @@ private:
       };
       if (ep == "recognize-template") {
         const auto *images = member(j, "images");
-        if (!images || !images->is_array() || images->empty()) return bad("images must be a non-empty list");
-        if (!b64(&(*images)[0], s.image, "images[0]") || !b64(member(j, "omrFile"), s.omr_file, "omrFile"))
+        if (!images || !images->is_array() || images->empty())
+          return bad("images must be a non-empty list");
+        if (!b64(&(*images)[0], s.image, "images[0]") ||
+            !b64(member(j, "omrFile"), s.omr_file, "omrFile"))
           return;
-        std::string fmt = "Csv";
-        if (const auto *f = member(j, "outputFormat"); f && f->is_string()) fmt = lower(f->get<std::string>());
+        std::string fmt = "csv";
+        if (const auto *of = member(j, "outputFormat"); of && !of->is_null()) {
+          if (!of->is_string()) return bad("outputFormat must be a string");
+          fmt = lower(of->get<std::string>());
+        }
         if (fmt == "csv") s.output_format = "Csv";
         else if (fmt == "json") s.output_format = "Json";
         else if (fmt == "xml") s.output_format = "Xml";
         else return bad("outputFormat must be Csv, Json or Xml");
+        if (const auto *th = member(j, "recognitionThreshold"); th && !th->is_null()) {
+          if (!th->is_number()) return bad("recognitionThreshold must be a number");
+          const double v = th->get<double>();
+          if (v < 0 || v > 100) return bad("recognitionThreshold must be within 0..100");
+        }
       } else {
         if (!b64(member(j, "image"), s.image, "image")) return;
-        if (const auto *st = member(j, "settings"); st && st->is_object())
-          if (const auto *rt = member(*st, "resultTypeTable"); rt && rt->is_string()) s.result_type = rt->get<std::string>();
+        if (const auto *st = member(j, "settings"); st && !st->is_null()) {
+          if (!st->is_object()) return bad("settings must be an object");
+          if (const auto *rt = member(*st, "resultTypeTable"); rt && !rt->is_null()) {
+            const std::string v = rt->is_string() ? lower(rt->get<std::string>()) : "";
+            if (v == "csv") s.result_type = "Csv";
+            else if (v == "text") s.result_type = "Text";
+            else if (v == "excel") s.result_type = "Excel";
+            else if (v == "csvandexcel") s.result_type = "CsvAndExcel";
+            else return bad("resultTypeTable must be Text, Excel, Csv or CsvAndExcel");
+          }
+        }
       }
-      processed out = opts.processor(s);
-      e.task_id = add(ep, std::move(out), opts.pending_for, opts.processing_for, "", s.body_sha256);
-      res.set_content(e.task_id, "text/plain");
+      task t;
+      t.endpoint = ep;
+      t.outcome = opts.processor(s);
+      t.pending_for = opts.pending_for;
+      t.processing_for = opts.processing_for;
+      e.task_id = add(std::move(t), s.body_sha256);
+      auto body = std::make_shared<streamed_body>();
+      body->add_text(e.task_id);
+      deliver(res, std::move(body), "text/plain", f);
     }
 
-    void cancel(httplib::Response &res, const std::string &id) {
+    void cancel(httplib::Response &res, const std::string &ep, const std::string &id) {
       std::lock_guard<std::mutex> lk(m);
       auto it = tasks.find(id);
-      if (it == tasks.end() || it->second.cancelled) {
-        problem(res, 404, "Not Found", "no such task");
+      if (it == tasks.end() || it->second.cancelled || it->second.endpoint != ep ||
+          opts.now() - it->second.submitted > opts.retention) {
+        problem(res, 404, "Not Found", "no such task: " + id);
         return;
       }
       it->second.cancelled = true;
@@ -570,8 +757,8 @@ private:
     }
 
     // The fetch answer, streamed so large results never sit in memory twice.
-    void answer(httplib::Response &res, const std::string &ep, const std::string &id, bool status_only,
-                const std::optional<fault> &f) {
+    void answer(httplib::Response &res, const std::string &ep, const std::string &id,
+                bool status_only, const std::optional<fault> &f) {
       enum { pending, processing, done, failed, gone } phase = gone;
       processed outcome;
       std::string endpoint = ep;
@@ -582,11 +769,14 @@ private:
         if (it != tasks.end() && (ep.empty() || it->second.endpoint == ep)) {
           task &tk = it->second;
           const auto age = now - tk.submitted;
+          const std::size_t seen = tk.polls++;
           if (tk.cancelled || age > opts.retention) phase = gone;
-          else if (age < tk.pending_for) phase = pending;
-          else if (age < tk.pending_for + tk.processing_for) phase = processing;
+          else if (age < tk.pending_for || seen < tk.pending_polls) phase = pending;
+          else if (age < tk.pending_for + tk.processing_for ||
+                   seen < tk.pending_polls + tk.processing_polls)
+            phase = processing;
           else phase = tk.outcome.ok ? done : failed;
-          if (phase == done || phase == failed) outcome = tk.outcome;
+          if (phase == done || phase == failed) outcome = tk.outcome; // shares the bytes
           endpoint = tk.endpoint;
         }
       }
@@ -595,10 +785,14 @@ private:
       std::string word, code;
       switch (phase) {
       case pending: word = "Pending", code = omr ? (sdk ? "NotReady" : "Processing") : "Ok"; break;
-      case processing: word = "Processing", code = omr ? (sdk ? "NotReady" : "Processing") : "Ok"; break;
+      case processing:
+        word = "Processing", code = omr ? (sdk ? "NotReady" : "Processing") : "Ok";
+        break;
       case done: word = "Completed", code = "Ok"; break;
       case failed: word = "Error", code = "Error"; break;
-      case gone: word = "NotExist", code = omr ? (sdk ? "TaskNotFound" : "NotFound") : "TaskNotFound"; break;
+      case gone:
+        word = "NotExist", code = omr ? (sdk ? "TaskNotFound" : "NotFound") : "TaskNotFound";
+        break;
       }
       if (f && f->what == fault::kind::unknown_status) word = code = "Frobnicating";
       nlohmann::json head{{"id", id}};
@@ -607,7 +801,9 @@ private:
       std::string err = "null";
       if (phase == failed) {
         nlohmann::json ej{{"messages", outcome.messages},
-                          {"warnings", outcome.warnings.empty() ? nlohmann::json(nullptr) : nlohmann::json(outcome.warnings)}};
+                          {"warnings", outcome.warnings.empty()
+                                           ? nlohmann::json(nullptr)
+                                           : nlohmann::json(outcome.warnings)}};
         err = ej.dump();
       }
       std::string prefix = head.dump();
@@ -620,7 +816,8 @@ private:
           body->add_text(prefix + ",\"results\":[");
           for (std::size_t i = 0; i < outcome.results.size(); ++i) {
             const auto &r = outcome.results[i];
-            body->add_text(std::string(i ? "," : "") + "{\"type\":" + nlohmann::json(r.type).dump() + ",\"data\":\"");
+            body->add_text(std::string(i ? "," : "") +
+                           "{\"type\":" + nlohmann::json(r.type).dump() + ",\"data\":\"");
             if (f && f->what == fault::kind::invalid_base64 && i == 0) {
               std::string b = taskfetch::detail::base64_encode(*r.data);
               b.insert(b.size() / 2, "!");
@@ -635,34 +832,53 @@ private:
       } else {
         body->add_text(prefix + ",\"results\":null,\"error\":" + err + "}");
       }
+      deliver(res, std::move(body), "application/json", f);
+    }
+
+    // Sends a 200 answer through a content provider with an exact
+    // Content-Length, applying the body faults (drop, truncate, stall, cut).
+    void deliver(httplib::Response &res, std::shared_ptr<streamed_body> body,
+                 const char *content_type, const std::optional<fault> &f) {
       if (f && f->what == fault::kind::malformed_json) body->cut_to(body->size() * 2 / 3);
       const std::uint64_t total = body->size();
       std::uint64_t limit = total;
       bool close_at_limit = false;
-      if (f && f->what == fault::kind::drop_mid_body) limit = std::min<std::uint64_t>(f->after_bytes, total), close_at_limit = true;
-      if (f && f->what == fault::kind::truncate_body)
-        limit = total > f->after_bytes ? total - f->after_bytes : 0, close_at_limit = true;
-      std::uint64_t stall_at = f && f->what == fault::kind::stall_body ? f->after_bytes : total + 1;
+      if (f && f->what == fault::kind::drop_mid_body) {
+        // Always drop something, so the fault is seen however small the answer.
+        limit = std::min<std::uint64_t>(f->after_bytes, total ? total - 1 : 0);
+        close_at_limit = true;
+      }
+      if (f && f->what == fault::kind::truncate_body) {
+        const std::uint64_t missing = f->after_bytes ? f->after_bytes : 1;
+        limit = total > missing ? total - missing : 0;
+        close_at_limit = true;
+      }
+      std::uint64_t stall_at =
+          f && f->what == fault::kind::stall_body ? f->after_bytes : ~std::uint64_t{0};
       const auto stall_for = f ? f->stall : std::chrono::milliseconds(0);
+      const std::size_t chunk = opts.stream_chunk;
       res.status = 200;
+      // The provider may outlive a stop()ped server object's handler, never
+      // the state: it holds what it reads by value or shared pointer.
       res.set_content_provider(
-          static_cast<std::size_t>(total), "application/json",
-          [this, body, limit, close_at_limit, stall_at, stall_for](std::size_t offset, std::size_t,
-                                                                    httplib::DataSink &sink) mutable {
+          static_cast<std::size_t>(total), content_type,
+          [this, body, limit, close_at_limit, stall_at, stall_for,
+           chunk](std::size_t offset, std::size_t, httplib::DataSink &sink) mutable {
             if (stopping) return false;
             if (offset >= stall_at) {
               stall_at = ~std::uint64_t{0};
               sleep(stall_for);
               if (stopping) return false;
             }
-            if (offset >= limit && close_at_limit) return false; // the connection drops
-            std::uint64_t end = std::min<std::uint64_t>(limit, offset + (std::size_t{1} << 16));
+            if (close_at_limit && offset >= limit) return false; // the connection drops
+            std::uint64_t end = std::min<std::uint64_t>(limit, offset + chunk);
             if (offset < stall_at && end > stall_at) end = stall_at;
-            std::string chunk = body->read(offset, static_cast<std::size_t>(end - offset));
-            return sink.write(chunk.data(), chunk.size());
+            const std::string part = body->read(offset, static_cast<std::size_t>(end - offset));
+            return sink.write(part.data(), part.size());
           });
     }
   };
+  using task = state::task;
 
   std::shared_ptr<state> s_;
   std::unique_ptr<httplib::Server> server_;

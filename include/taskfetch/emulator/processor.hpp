@@ -19,12 +19,12 @@ namespace taskfetch::emulation {
 
 /// @brief One submitted task, as the emulator decoded its request.
 struct submission {
-  std::string endpoint;          ///< "recognize-table", "recognize-template" or "djvu2pdf"
-  std::string image;             ///< the image (first of images for OMR), decoded
-  std::string omr_file;          ///< OMR: the pattern, decoded
+  std::string endpoint;              ///< "recognize-table", "recognize-template" or "djvu2pdf"
+  std::string image;                 ///< the image (first of images for OMR), decoded
+  std::string omr_file;              ///< OMR: the pattern, decoded
   std::string output_format = "Csv"; ///< OMR: Csv, Json or Xml (normalised)
   std::string result_type = "Csv";   ///< table: Text, Excel, Csv or CsvAndExcel
-  std::string body_sha256;       ///< SHA-256 of the request body (duplicate detection)
+  std::string body_sha256;           ///< SHA-256 of the request body (duplicate detection)
 };
 
 /// @brief One result of a finished task.
@@ -63,10 +63,15 @@ inline std::string table_csv(const submission &s) {
       {"  Item          ", "Qty", "Price "},
       {"  Coffee beans  ", "2", "12.50 "},
       {"  Milk, whole   ", "1", " 1.20 "},
-      {"  Note: \"fresh\"", "", ""},
+      {"  Note: \"fresh\"\n  roasted today", "", ""},
       {"  Total         ", "", "26.20 "},
       {"  scanned " + std::to_string(s.image.size()) + " bytes", "", h.substr(0, 8)},
   };
+  // A few more rows whose count and text follow the input, so different
+  // inputs give different (but reproducible) tables.
+  const std::size_t extra = static_cast<std::size_t>(h[0] - '0') % 4;
+  for (std::size_t i = 0; i < extra; ++i)
+    rows.push_back({"  Line " + std::to_string(i + 1) + "     ", h.substr(8 + 4 * i, 4), ""});
   std::string out;
   for (const auto &row : rows) {
     for (std::size_t i = 0; i < row.size(); ++i) {
@@ -124,7 +129,8 @@ inline std::string djvu_info(const std::string &d) {
   if (at == std::string::npos || at + 8 + 10 > d.size()) return "no INFO chunk";
   auto b = [&](std::size_t i) { return static_cast<unsigned char>(d[at + 8 + i]); };
   const unsigned w = b(0) << 8 | b(1), h = b(2) << 8 | b(3), dpi = b(6) | b(7) << 8;
-  return std::to_string(w) + " x " + std::to_string(h) + " pixels at " + std::to_string(dpi) + " dpi";
+  return std::to_string(w) + " x " + std::to_string(h) + " pixels at " + std::to_string(dpi) +
+         " dpi";
 }
 } // namespace detail_proc
 
@@ -152,18 +158,19 @@ inline processed default_processor(const submission &s) {
   }
   if (s.endpoint == "recognize-template") {
     if (s.image.empty()) return processed::failed({"no image to recognise"});
-    if (s.omr_file.empty()) return processed::failed({"the recognition pattern (omrFile) is empty"});
+    if (s.omr_file.empty())
+      return processed::failed({"the recognition pattern (omrFile) is empty"});
     return processed::completed(s.output_format, detail_proc::omr_result(s));
   }
   if (s.endpoint == "djvu2pdf") {
     if (s.image.compare(0, 8, "AT&TFORM") != 0)
       return processed::failed({"the input is not a DjVu document (no AT&TFORM header)"});
     const std::string h = taskfetch::detail::sha256_hex(s.image);
-    return processed::completed(
-        "Pdf", write_text_pdf({{"Converted from DjVu by the taskfetch emulator",
-                                "Input: " + std::to_string(s.image.size()) + " bytes, " +
-                                    detail_proc::djvu_info(s.image),
-                                "SHA-256: " + h.substr(0, 32), h.substr(32)}}));
+    return processed::completed("Pdf",
+                                write_text_pdf({{"Converted from DjVu by the taskfetch emulator",
+                                                 "Input: " + std::to_string(s.image.size()) +
+                                                     " bytes, " + detail_proc::djvu_info(s.image),
+                                                 "SHA-256: " + h.substr(0, 32), h.substr(32)}}));
   }
   return processed::failed({"unknown operation " + s.endpoint});
 }
