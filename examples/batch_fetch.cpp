@@ -29,8 +29,10 @@ int main() {
   auto sum = taskfetch::fetch_batch<taskfetch::endpoints::recognize_table>(
       api, ids, [](std::size_t, const std::string &) { return taskfetch::decoders::table{}; },
       [](std::size_t, const std::string &id, const auto &r) {
-        if (r) std::printf("%s: %zu rows\n", id.c_str(), r->rows.size());
-        else std::printf("%s: %s\n", id.c_str(), std::string(to_string(r.error().kind())).c_str());
+        if (r)
+          std::printf("%s: %zu rows\n", id.c_str(), r->rows.size());
+        else
+          std::printf("%s: %s\n", id.c_str(), std::string(to_string(r.error().kind())).c_str());
       },
       taskfetch::batch_options{8, {}});
   std::printf("done %zu, failed %zu\n", sum.done, sum.failed);

@@ -26,10 +26,12 @@ int main() {
   testing::manual_clock clock;
   const std::string path(recognize_receipt::path);
   net.on(http_method::post, path, testing::scripted_reply::text(200, "r-1"))
-      .on(http_method::get, path, testing::scripted_reply::json(200, R"({"taskStatus":"Processing","results":null})"), 2)
       .on(http_method::get, path,
-          testing::scripted_reply::json(200, R"({"taskStatus":"Completed","results":[{"type":"Text","data":")" +
-                                                 detail::base64_encode("TOTAL 12.50") + R"("}]})"));
+          testing::scripted_reply::json(200, R"({"taskStatus":"Processing","results":null})"), 2)
+      .on(http_method::get, path,
+          testing::scripted_reply::json(
+              200, R"({"taskStatus":"Completed","results":[{"type":"Text","data":")" +
+                       detail::base64_encode("TOTAL 12.50") + R"("}]})"));
   basic_client<testing::scripted_transport, standard_retry, testing::manual_clock> api(
       options{}.credentials("id", "secret"), net, standard_retry{}, clock);
 

@@ -25,7 +25,9 @@ int main() {
 
   taskfetch::call_options co;
   co.timeout = std::chrono::minutes(10);
-  co.on_status = [](const taskfetch::task_status &s) { std::printf("state: %s\n", s.word.c_str()); };
+  co.on_status = [](const taskfetch::task_status &s) {
+    std::printf("state: %s\n", s.word.c_str());
+  };
   std::uint64_t last = 0, total = 0;
   co.on_progress = [&](std::uint64_t received, std::optional<std::uint64_t> length) {
     last = received;
@@ -33,14 +35,16 @@ int main() {
   };
   // to_file streams the result into book.pdf (temporary file, renamed when
   // complete): constant memory however large the PDF.
-  auto pdf = api.run<taskfetch::endpoints::djvu2pdf>(taskfetch::image_input{djvu.str(), std::nullopt},
-                                                     taskfetch::decoders::to_file{"book.pdf"}, co);
+  auto pdf =
+      api.run<taskfetch::endpoints::djvu2pdf>(taskfetch::image_input{djvu.str(), std::nullopt},
+                                              taskfetch::decoders::to_file{"book.pdf"}, co);
   if (!pdf) {
     std::fprintf(stderr, "error: %s\n", pdf.error().message().c_str());
     return 1;
   }
   std::printf("received %llu of %llu bytes\n", static_cast<unsigned long long>(last),
               static_cast<unsigned long long>(total));
-  std::printf("wrote %s: %llu bytes\n", pdf->path.c_str(), static_cast<unsigned long long>(pdf->size));
+  std::printf("wrote %s: %llu bytes\n", pdf->path.c_str(),
+              static_cast<unsigned long long>(pdf->size));
   return 0;
 }

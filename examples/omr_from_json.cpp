@@ -42,7 +42,9 @@ int main() {
                             .credentials(emu.config().client_id, emu.config().client_secret)};
 
   taskfetch::omr_input form{{slurp(TASKFETCH_DATA_DIR "/form.png")},
-                            slurp(TASKFETCH_DATA_DIR "/form.omr"), taskfetch::omr_format::json, 35};
+                            slurp(TASKFETCH_DATA_DIR "/form.omr"),
+                            taskfetch::omr_format::json,
+                            35};
   auto sheet = api.run<taskfetch::endpoints::recognize_template>(
       form, taskfetch::decoders::json<survey::sheet>{});
   if (!sheet) {

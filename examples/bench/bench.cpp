@@ -111,19 +111,24 @@ template <class F> summary repeat(int n, F f) {
   detail::base64_encode_append(*big, pdf.data(), pdf.size());
   pdf = std::string();
   *big += R"("}],"error":null})";
-  const std::string small = std::string(R"({"id":"s","taskStatus":"Completed","responseStatusCode":"Ok","results":[{"type":"Csv","data":")") +
-                            detail::base64_encode("0,1,2\r\nItem,Qty,Price\r\nCoffee,2,12.50\r\n") + R"("}],"error":null})";
+  const std::string small =
+      std::string(
+          R"({"id":"s","taskStatus":"Completed","responseStatusCode":"Ok","results":[{"type":"Csv","data":")") +
+      detail::base64_encode("0,1,2\r\nItem,Qty,Price\r\nCoffee,2,12.50\r\n") +
+      R"("}],"error":null})";
   httplib::Server svr;
   svr.new_task_queue = [] { return new httplib::ThreadPool(8); };
   svr.set_tcp_nodelay(true);
   svr.set_keep_alive_max_count(1000000);
   svr.Post("/connect/token", [](const httplib::Request &, httplib::Response &res) {
-    res.set_content(R"({"access_token":"bench-token","expires_in":3600,"token_type":"Bearer"})", "application/json");
+    res.set_content(R"({"access_token":"bench-token","expires_in":3600,"token_type":"Bearer"})",
+                    "application/json");
   });
   svr.Get("/v5.0/ocr/djvu2pdf", [big](const httplib::Request &, httplib::Response &res) {
     res.set_content_provider(big->size(), "application/json",
                              [big](std::size_t off, std::size_t len, httplib::DataSink &sink) {
-                               return sink.write(big->data() + off, std::min<std::size_t>(len, 1 << 20));
+                               return sink.write(big->data() + off,
+                                                 std::min<std::size_t>(len, 1 << 20));
                              });
   });
   svr.Get("/v5.0/ocr/RecognizeTable", [&small](const httplib::Request &, httplib::Response &res) {
@@ -137,25 +142,34 @@ template <class F> summary repeat(int n, F f) {
 }
 
 options opts_for(const std::string &url) {
-  return options{}.base_url(url).credentials("bench", "bench").timeout(std::chrono::seconds(600)).max_connections(16);
+  return options{}
+      .base_url(url)
+      .credentials("bench", "bench")
+      .timeout(std::chrono::seconds(600))
+      .max_connections(16);
 }
 
 // Child modes: one library pipeline, measured by the parent.
-template <class Client> int child_with(const std::string &mode, const std::string &url, const std::string &arg) {
+template <class Client>
+int child_with(const std::string &mode, const std::string &url, const std::string &arg) {
   Client api(opts_for(url));
   if (mode == "lib-file") {
     auto r = api.template fetch<endpoints::djvu2pdf>("big", decoders::to_file{arg});
     return r ? 0 : (std::fprintf(stderr, "%s\n", r.error().message().c_str()), 1);
   }
   if (mode == "lib-discard") { // decoding without a sink: isolates the file's cost
-    auto r = api.template fetch<endpoints::djvu2pdf>("big", decoders::callback{[](const char *, std::size_t) { return true; }});
+    auto r = api.template fetch<endpoints::djvu2pdf>(
+        "big", decoders::callback{[](const char *, std::size_t) { return true; }});
     return r && *r == std::stoull(arg) ? 0 : 1;
   }
   if (mode == "httplib-count") { // the transport floor: httplib GET counting bytes
     httplib::Client raw(url);
     raw.set_tcp_nodelay(true);
     std::uint64_t n = 0;
-    auto res = raw.Get("/v5.0/ocr/djvu2pdf?id=big", [&](const char *, std::size_t k) { n += k; return true; });
+    auto res = raw.Get("/v5.0/ocr/djvu2pdf?id=big", [&](const char *, std::size_t k) {
+      n += k;
+      return true;
+    });
     return res && n > std::stoull(arg) ? 0 : 1;
   }
   if (mode == "lib-memory") {
@@ -183,7 +197,9 @@ int child(const std::string &mode, const std::string &url, const std::string &ar
 
 int main(int argc, char **argv) {
   std::vector<std::string> a(argv + 1, argv + argc);
-  if (a.size() == 3 && (a[0].rfind("lib-", 0) == 0 || a[0].rfind("curl-lib-", 0) == 0 || a[0] == "httplib-count")) return child(a[0], a[1], a[2]);
+  if (a.size() == 3 &&
+      (a[0].rfind("lib-", 0) == 0 || a[0].rfind("curl-lib-", 0) == 0 || a[0] == "httplib-count"))
+    return child(a[0], a[1], a[2]);
   auto opt = [&](const std::string &name, std::string def) {
     for (std::size_t i = 0; i + 1 < a.size(); ++i)
       if (a[i] == name) return a[i + 1];
@@ -194,7 +210,8 @@ int main(int argc, char **argv) {
   const int batch = std::stoi(opt("--batch", "2000"));
   const std::string seed = opt("--seed", "../shared/baselines/seed_fetch.py");
   const std::string python = opt("--python", "/usr/bin/python3");
-  const std::string cli = opt("--cli", (fs::path(self_path()).parent_path() / "taskfetch").string());
+  const std::string cli =
+      opt("--cli", (fs::path(self_path()).parent_path() / "taskfetch").string());
   const std::size_t size = mib << 20;
 
   int fds[2];
@@ -215,38 +232,61 @@ int main(int argc, char **argv) {
   fs::create_directories(tmp);
   const std::string out_pdf = (tmp / "out.pdf").string();
 
-  std::printf("# taskfetch_bench: %zu MiB PDF result (%.0f MiB answer), %d runs, loopback %s, files in %s\n\n",
+  std::printf("# taskfetch_bench: %zu MiB PDF result (%.0f MiB answer), %d runs, loopback %s, "
+              "files in %s\n\n",
               mib, (size + 2) / 3 * 4 / 1048576.0, runs, url.c_str(), tmp.parent_path().c_str());
   std::printf("| pipeline | wall (median) | vs curl | peak RSS |\n|---|---|---|---|\n");
   auto row = [&](const char *name, summary s, double curl) {
-    std::printf("| %s | %.3f s | %.2fx | %.1f MiB |\n", name, s.seconds, s.seconds / curl, s.rss_mib);
+    std::printf("| %s | %.3f s | %.2fx | %.1f MiB |\n", name, s.seconds, s.seconds / curl,
+                s.rss_mib);
     std::fflush(stdout);
   };
   const auto curl = repeat(runs, [&] {
-    return run({"curl", "-s", "-o", "/dev/null", "-H", "Authorization: Bearer bench-token", url + "/v5.0/ocr/djvu2pdf?id=big"});
+    return run({"curl", "-s", "-o", "/dev/null", "-H", "Authorization: Bearer bench-token",
+                url + "/v5.0/ocr/djvu2pdf?id=big"});
   });
   row("curl -s -o /dev/null (transfer only)", curl, curl.seconds);
   const auto cli_file = repeat(runs, [&] {
-    auto m = run({cli, "fetch", "djvu2pdf", "big", "-o", out_pdf, "--base-url", url, "--client-id", "b",
-                  "--client-secret", "b", "--quiet"});
+    auto m = run({cli, "fetch", "djvu2pdf", "big", "-o", out_pdf, "--base-url", url, "--client-id",
+                  "b", "--client-secret", "b", "--quiet"});
     if (fs::file_size(out_pdf) != size) std::exit(1);
     return m;
   });
   row("taskfetch CLI: fetch -o FILE (stream to file)", cli_file, curl.seconds);
   row("httplib 0.11 GET, receiver only counts bytes (transport floor)",
-      repeat(runs, [&] { return run({self_path(), "httplib-count", url, std::to_string(size)}); }), curl.seconds);
+      repeat(runs,
+             [&] {
+               return run({self_path(), "httplib-count", url, std::to_string(size)});
+             }),
+      curl.seconds);
   row("library: fetch(id, callback) discarding bytes (scan + base64, no sink)",
-      repeat(runs, [&] { return run({self_path(), "lib-discard", url, std::to_string(size)}); }), curl.seconds);
+      repeat(runs,
+             [&] {
+               return run({self_path(), "lib-discard", url, std::to_string(size)});
+             }),
+      curl.seconds);
   const auto lib_file = repeat(runs, [&] { return run({self_path(), "lib-file", url, out_pdf}); });
   row("library: fetch(id, to_file)", lib_file, curl.seconds);
-  const auto lib_mem = repeat(runs, [&] { return run({self_path(), "lib-memory", url, std::to_string(size)}); });
+  const auto lib_mem = repeat(runs, [&] {
+    return run({self_path(), "lib-memory", url, std::to_string(size)});
+  });
   row("library: fetch(id) into memory (decoders::pdf)", lib_mem, curl.seconds);
   row("library over libcurl: fetch(id, callback) discarding bytes",
-      repeat(runs, [&] { return run({self_path(), "curl-lib-discard", url, std::to_string(size)}); }), curl.seconds);
-  const auto curl_file = repeat(runs, [&] { return run({self_path(), "curl-lib-file", url, out_pdf}); });
+      repeat(runs,
+             [&] {
+               return run({self_path(), "curl-lib-discard", url, std::to_string(size)});
+             }),
+      curl.seconds);
+  const auto curl_file = repeat(runs, [&] {
+    return run({self_path(), "curl-lib-file", url, out_pdf});
+  });
   row("library over libcurl: fetch(id, to_file)", curl_file, curl.seconds);
   row("library over libcurl: fetch(id) into memory",
-      repeat(runs, [&] { return run({self_path(), "curl-lib-memory", url, std::to_string(size)}); }), curl.seconds);
+      repeat(runs,
+             [&] {
+               return run({self_path(), "curl-lib-memory", url, std::to_string(size)});
+             }),
+      curl.seconds);
   if (fs::exists(seed)) {
     const auto py = repeat(std::min(runs, 3), [&] {
       return run({python, seed, url, "/v5.0/ocr/djvu2pdf", "b", "b", tmp.string(), "big"});
@@ -254,23 +294,27 @@ int main(int argc, char **argv) {
     row("seed_fetch.py (the tutorials' pipeline)", py, curl.seconds);
   }
 
-  std::printf("\n| batch of %d small Completed tasks | wall (median) | tasks/s | peak RSS |\n|---|---|---|---|\n", batch);
+  std::printf("\n| batch of %d small Completed tasks | wall (median) | tasks/s | peak RSS "
+              "|\n|---|---|---|---|\n",
+              batch);
   {
     std::ofstream ids(tmp / "ids.txt");
     for (int i = 0; i < batch; ++i) ids << "t" << i << "\n";
   }
   auto brow = [&](const char *name, summary s) {
-    std::printf("| %s | %.3f s | %.0f | %.1f MiB |\n", name, s.seconds, batch / s.seconds, s.rss_mib);
+    std::printf("| %s | %.3f s | %.0f | %.1f MiB |\n", name, s.seconds, batch / s.seconds,
+                s.rss_mib);
     std::fflush(stdout);
   };
   brow("taskfetch fetch --ids --out-dir --jobs 8", repeat(runs, [&] {
          fs::remove_all(tmp / "batch");
-         return run({cli, "fetch", "recognize-table", "--ids", (tmp / "ids.txt").string(), "--out-dir",
-                     (tmp / "batch").string(), "--jobs", "8", "--base-url", url, "--client-id", "b",
-                     "--client-secret", "b", "--quiet"});
+         return run({cli, "fetch", "recognize-table", "--ids", (tmp / "ids.txt").string(),
+                     "--out-dir", (tmp / "batch").string(), "--jobs", "8", "--base-url", url,
+                     "--client-id", "b", "--client-secret", "b", "--quiet"});
        }));
-  brow("library: fetch_batch, jobs 8, into memory",
-       repeat(runs, [&] { return run({self_path(), "lib-batch", url, std::to_string(batch)}); }));
+  brow("library: fetch_batch, jobs 8, into memory", repeat(runs, [&] {
+         return run({self_path(), "lib-batch", url, std::to_string(batch)});
+       }));
 
   // One small fetch on a warm client against one raw httplib GET.
   {
@@ -288,9 +332,12 @@ int main(int argc, char **argv) {
     for (int i = 0; i < n; ++i)
       if (!api.fetch<endpoints::recognize_table>("t" + std::to_string(i))) return 1;
     const double lib_us = std::chrono::duration<double, std::micro>(clk::now() - t0).count() / n;
-    std::printf("\n| one small fetch, warm connection, sequential (mean of %d) | time |\n|---|---|\n", n);
+    std::printf(
+        "\n| one small fetch, warm connection, sequential (mean of %d) | time |\n|---|---|\n", n);
     std::printf("| raw httplib GET (one round trip) | %.1f us |\n", raw_us);
-    std::printf("| taskfetch fetch<recognize_table> (round trip + scan + decode to rows) | %.1f us |\n", lib_us);
+    std::printf(
+        "| taskfetch fetch<recognize_table> (round trip + scan + decode to rows) | %.1f us |\n",
+        lib_us);
     std::printf("| taskfetch overhead per fetch | %.1f us |\n", lib_us - raw_us);
   }
   kill(server, SIGTERM);

@@ -38,10 +38,12 @@ int main(int argc, char **argv) {
   for (int i = 0; i < 64; ++i) {
     taskfetch::emulator::task_spec t;
     t.outcome = taskfetch::emulator::processed::completed(
-        "Csv", "0,1,2\n\"a, b\",c,d\n" + std::string(static_cast<std::size_t>(i) * 97, 'x') + ",1,2\n");
+        "Csv",
+        "0,1,2\n\"a, b\",c,d\n" + std::string(static_cast<std::size_t>(i) * 97, 'x') + ",1,2\n");
     ids.push_back(emu.add_task("recognize-table", t));
   }
-  const auto file = std::filesystem::temp_directory_path() / ("taskfetch-soak-" + std::to_string(getpid()) + ".csv");
+  const auto file = std::filesystem::temp_directory_path() /
+                    ("taskfetch-soak-" + std::to_string(getpid()) + ".csv");
   taskfetch::client api{taskfetch::options{}
                             .base_url(emu.base_url())
                             .credentials(emu.config().client_id, emu.config().client_secret)};
@@ -52,18 +54,24 @@ int main(int argc, char **argv) {
     bool ok = true;
     switch (n % 4) {
     case 0: ok = static_cast<bool>(api.fetch<taskfetch::endpoints::recognize_table>(id)); break;
-    case 1: ok = static_cast<bool>(api.fetch<taskfetch::endpoints::recognize_table>(id, taskfetch::decoders::bytes{})); break;
+    case 1:
+      ok = static_cast<bool>(
+          api.fetch<taskfetch::endpoints::recognize_table>(id, taskfetch::decoders::bytes{}));
+      break;
     case 2:
       ok = static_cast<bool>(api.fetch<taskfetch::endpoints::recognize_table>(
           id, taskfetch::decoders::to_file{file, taskfetch::durability::unsynced}));
       break;
-    case 3: ok = !api.fetch<taskfetch::endpoints::recognize_table>("missing-" + std::to_string(n % 7)); break;
+    case 3:
+      ok = !api.fetch<taskfetch::endpoints::recognize_table>("missing-" + std::to_string(n % 7));
+      break;
     }
     failures += !ok;
   }
   const long end = rss_kib();
   std::filesystem::remove(file);
-  std::printf("fetches %ld, unexpected outcomes %ld, RSS after %ld warm-up fetches %ld KiB, at end %ld KiB, "
+  std::printf("fetches %ld, unexpected outcomes %ld, RSS after %ld warm-up fetches %ld KiB, at end "
+              "%ld KiB, "
               "growth %ld KiB (limit %ld)\n",
               fetches, failures, warmup, base, end, end - base, max_growth);
   return failures == 0 && end - base <= max_growth ? 0 : 1;

@@ -33,16 +33,13 @@ struct args {
 /// or an error.
 inline const std::set<std::string> &value_options() {
   static const std::set<std::string> v = {
-      "-o",          "--ids",        "--out-dir",   "--jobs",
-      "--omr-file",  "--format",     "--base-url",  "--client-id",
-      "--client-secret", "--timeout", "--ca-file",  "--port",
-      "--inputs",    "--journal",    "--resubmit",  "--log",
-      "--task-ms"};
+      "-o",         "--ids",       "--out-dir",       "--jobs",    "--omr-file", "--format",
+      "--base-url", "--client-id", "--client-secret", "--timeout", "--ca-file",  "--port",
+      "--inputs",   "--journal",   "--resubmit",      "--log",     "--task-ms"};
   return v;
 }
 inline const std::set<std::string> &flag_options() {
-  static const std::set<std::string> f = {"--verbose", "--quiet", "--help",
-                                          "-h", "--version"};
+  static const std::set<std::string> f = {"--verbose", "--quiet", "--help", "-h", "--version"};
   return f;
 }
 
@@ -82,7 +79,8 @@ inline args parse(int argc, char **argv, int first) {
 }
 
 /// A positive (or, with @p zero_ok, non-negative) integer option, or a usage error.
-inline long positive(const std::string &name, const std::string &v, long max, bool zero_ok = false) {
+inline long positive(const std::string &name, const std::string &v, long max,
+                     bool zero_ok = false) {
   char *end = nullptr;
   long n = std::strtol(v.c_str(), &end, 10);
   const long min = zero_ok ? 0 : 1;

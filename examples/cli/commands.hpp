@@ -15,15 +15,15 @@
 #include <taskfetch/endpoints.hpp>
 
 #include <csignal>
-#include <fcntl.h>
-#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace taskfetch::cli {
@@ -36,8 +36,8 @@ using cli_client = curl_client;
 using cli_client = client;
 #endif
 
-inline int run_demo(const args &a);        // demo.hpp
-inline int run_emulate(const args &a);     // demo.hpp
+inline int run_demo(const args &a);    // demo.hpp
+inline int run_emulate(const args &a); // demo.hpp
 
 /// Settings shared by every command that talks to the service.
 struct session {
@@ -63,8 +63,8 @@ inline verbosity verbosity_of(const args &a) {
 /// before any connection) unless the host is loopback, decided without DNS.
 inline options make_options(const args &a) {
   options o;
-  std::string url = a.value("--base-url").value_or(
-      env_or("TASKFETCH_BASE_URL", "https://api.aspose.cloud"));
+  std::string url =
+      a.value("--base-url").value_or(env_or("TASKFETCH_BASE_URL", "https://api.aspose.cloud"));
   auto parsed = detail::parse_url(url);
   if (!parsed) throw usage_error{"bad --base-url: " + parsed.error().message()};
   if (parsed->scheme == "http" && !detail::is_loopback_host(parsed->host))
@@ -85,8 +85,7 @@ inline options make_options(const args &a) {
 /// Calls f(Endpoint{}) for the endpoint named on the command line.
 template <class F> int with_endpoint(const std::string &name, F &&f) {
   if (name == endpoints::recognize_table::name) return f(endpoints::recognize_table{});
-  if (name == endpoints::recognize_template::name)
-    return f(endpoints::recognize_template{});
+  if (name == endpoints::recognize_template::name) return f(endpoints::recognize_template{});
   if (name == endpoints::djvu2pdf::name) return f(endpoints::djvu2pdf{});
   throw usage_error{"unknown ENDPOINT '" + name +
                     "' (recognize-table | recognize-template | djvu2pdf)"};
@@ -96,8 +95,7 @@ template <class F> int with_endpoint(const std::string &name, F &&f) {
 inline int report(progress &out, const std::string &what, const error &e) {
   out.done();
   std::fprintf(stderr, "taskfetch: %s: %s\n", what.c_str(), e.message().c_str());
-  for (const auto &m : e.service_messages())
-    std::fprintf(stderr, "  service: %s\n", m.c_str());
+  for (const auto &m : e.service_messages()) std::fprintf(stderr, "  service: %s\n", m.c_str());
   if (out.level() == verbosity::verbose)
     std::fprintf(stderr, "  (%s, HTTP %d, %zu requests)\n",
                  std::string(to_string(e.kind())).c_str(), e.http_status(), e.attempts());
@@ -258,8 +256,8 @@ template <class E> int fetch_batch_cmd(session &s, const args &a) {
     ::syncfs(fd);
     ::close(fd);
   }
-  s.out.note("batch: " + std::to_string(sum.done) + " done, " +
-             std::to_string(sum.failed) + " failed");
+  s.out.note("batch: " + std::to_string(sum.done) + " done, " + std::to_string(sum.failed) +
+             " failed");
   if (sum.failed == 0) return int(exit_ok);
   if (sum.done == 0 && !kinds.empty() && affects_all(kinds.front()) &&
       std::all_of(kinds.begin(), kinds.end(), [&](error_kind k) { return k == kinds.front(); }))
@@ -343,8 +341,7 @@ inline int dispatch(const std::string &cmd, const args &a) {
   if (cmd == "demo") return run_demo(a);
   if (cmd == "emulate") return run_emulate(a);
   session s(verbosity_of(a));
-  if (cmd == "fetch" || cmd == "submit" || cmd == "run" || cmd == "status" ||
-      cmd == "cancel") {
+  if (cmd == "fetch" || cmd == "submit" || cmd == "run" || cmd == "status" || cmd == "cancel") {
     s.opts = make_options(a);
     // Task ids with control characters are refused input, before any request.
     for (std::size_t i = 1; i < a.positional.size() && cmd != "submit" && cmd != "run"; ++i)

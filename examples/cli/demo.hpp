@@ -101,17 +101,16 @@ inline int run_demo(const args &a) {
   // 1. A table image: recognised into rows, printed as aligned columns.
   std::printf("\n== RecognizeTable: %s\n", "table.png");
   image_input table_in{read_file(data_path("table.png")), ocr_settings{}};
-  auto t = api.run<endpoints::recognize_table>(table_in, decoders::table{},
-                                                out.hooks("  table task"));
+  auto t =
+      api.run<endpoints::recognize_table>(table_in, decoders::table{}, out.hooks("  table task"));
   if (!t) return report(out, "demo table", t.error());
   print_table(*t);
 
   // 2. An OMR form with its pattern: the answers, one per line.
   std::printf("\n== RecognizeTemplate: %s with %s\n", "form.png", "form.omr");
-  omr_input form{{read_file(data_path("form.png"))}, read_file(data_path("form.omr")),
-                 omr_format::json, 35};
-  auto f = api.run<endpoints::recognize_template>(form, decoders::omr{},
-                                                  out.hooks("  form task"));
+  omr_input form{
+      {read_file(data_path("form.png"))}, read_file(data_path("form.omr")), omr_format::json, 35};
+  auto f = api.run<endpoints::recognize_template>(form, decoders::omr{}, out.hooks("  form task"));
   if (!f) return report(out, "demo form", f.error());
   for (const auto &e : *f)
     std::printf("  %-16s %s\n", e.name.c_str(), e.value.empty() ? "-" : e.value.c_str());

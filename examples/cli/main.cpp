@@ -4,8 +4,8 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "demo.hpp"
-#include "run_batch.hpp"
 #include "exit_codes.hpp"
+#include "run_batch.hpp"
 
 #include <taskfetch/version.hpp>
 

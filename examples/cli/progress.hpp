@@ -44,8 +44,7 @@ public:
     if (tty_) {
       co.on_progress = [this, start = std::chrono::steady_clock::now(),
                         shown = std::chrono::steady_clock::time_point()](
-                           std::uint64_t got,
-                           std::optional<std::uint64_t> total) mutable {
+                           std::uint64_t got, std::optional<std::uint64_t> total) mutable {
         auto now = std::chrono::steady_clock::now();
         bool last = total && got >= *total;
         if (!last && now - shown < std::chrono::milliseconds(100)) return;
@@ -75,8 +74,8 @@ private:
       if (filled > width) filled = width;
       std::string b(filled, '#');
       b.append(width - filled, ' ');
-      std::snprintf(line, sizeof line, "\r[%s] %7.1f / %.1f MiB  %6.1f MiB/s",
-                    b.c_str(), got / mib, *total / mib, rate);
+      std::snprintf(line, sizeof line, "\r[%s] %7.1f / %.1f MiB  %6.1f MiB/s", b.c_str(), got / mib,
+                    *total / mib, rate);
     } else {
       std::snprintf(line, sizeof line, "\r%7.1f MiB  %6.1f MiB/s", got / mib, rate);
     }

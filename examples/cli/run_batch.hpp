@@ -44,8 +44,10 @@ inline int run_batch_inputs(session &s, const args &a) {
   const auto paths = list_inputs(*a.value("--inputs"));
   run_options ro;
   ro.jobs = static_cast<std::size_t>(positive("--jobs", a.value("--jobs").value_or("8"), 1024));
-  ro.resubmit = static_cast<unsigned>(positive("--resubmit", a.value("--resubmit").value_or("1"), 100, true));
-  const fs::path journal_path = a.value("--journal").value_or((fs::path(*dir) / ".taskfetch-journal").string());
+  ro.resubmit =
+      static_cast<unsigned>(positive("--resubmit", a.value("--resubmit").value_or("1"), 100, true));
+  const fs::path journal_path =
+      a.value("--journal").value_or((fs::path(*dir) / ".taskfetch-journal").string());
   s.opts.max_connections(std::max<std::size_t>(s.opts.max_connections(), ro.jobs));
 
   return with_endpoint(a.positional[0], [&](auto ep) {
@@ -86,7 +88,8 @@ inline int run_batch_inputs(session &s, const args &a) {
             break;
           case input_report::outcome::failed:
             kinds.push_back(r.failure->kind());
-            line += "failed\t" + std::string(to_string(r.failure->kind())) + "\t" + r.failure->message();
+            line += "failed\t" + std::string(to_string(r.failure->kind())) + "\t" +
+                    r.failure->message();
             for (const auto &m : r.failure->service_messages()) line += " | " + m;
             break;
           }
@@ -99,7 +102,8 @@ inline int run_batch_inputs(session &s, const args &a) {
     std::printf("summary\tdone=%zu\tfailed=%zu\tresubmitted=%zu\tskipped=%zu\n", sum->done,
                 sum->failed, sum->resubmitted, sum->skipped);
     if (journal.skipped())
-      s.out.note("journal: ignored " + std::to_string(journal.skipped()) + " torn or corrupted record(s)");
+      s.out.note("journal: ignored " + std::to_string(journal.skipped()) +
+                 " torn or corrupted record(s)");
     if (sum->failed == 0) return int(exit_ok);
     if (sum->done + sum->skipped == 0 && affects_all(kinds.front()) &&
         std::all_of(kinds.begin(), kinds.end(), [&](error_kind k) { return k == kinds.front(); }))

@@ -51,8 +51,7 @@ inline std::string describe_http_error(int status, const std::string &body) {
     for (const char *key : {"title", "detail", "error", "error_description"}) {
       const auto *v = find_member(j, key);
       if (v && v->is_string() && !v->get_ref<const std::string &>().empty())
-        msg += std::string(msg.back() == ')' ? " " : ": ") +
-               v->get<std::string>();
+        msg += std::string(msg.back() == ')' ? " " : ": ") + v->get<std::string>();
     }
   }
   return msg;
@@ -61,11 +60,9 @@ inline std::string describe_http_error(int status, const std::string &body) {
 /// Task ids go into URLs: refuse the empty id and control characters before
 /// any request, and percent-encode the rest.
 inline result<std::string> id_query(std::string_view id) {
-  if (id.empty())
-    return error(error_kind::invalid_argument, "task id is empty");
+  if (id.empty()) return error(error_kind::invalid_argument, "task id is empty");
   if (has_control_chars(id))
-    return error(error_kind::invalid_argument,
-                 "task id contains control characters");
+    return error(error_kind::invalid_argument, "task id contains control characters");
   return "?id=" + percent_encode(id);
 }
 
@@ -79,8 +76,7 @@ inline result<std::string> id_query(std::string_view id) {
 ///
 /// All calls return result<T>; none throws. One client may be shared
 /// between threads when its Transport is thread-safe (the shipped ones are).
-template <class Transport, class Retry = standard_retry,
-          class Clock = system_clock>
+template <class Transport, class Retry = standard_retry, class Clock = system_clock>
 class basic_client {
   static_assert(check_transport<Transport>());
   static_assert(check_retry_policy<Retry>());
@@ -88,10 +84,9 @@ class basic_client {
 
 public:
   /// @brief A client over an existing transport.
-  basic_client(options opts, Transport transport, Retry retry = Retry{},
-               Clock clock = Clock{})
-      : opts_(std::move(opts)), transport_(std::move(transport)),
-        retry_(std::move(retry)), clock_(std::move(clock)) {}
+  basic_client(options opts, Transport transport, Retry retry = Retry{}, Clock clock = Clock{})
+      : opts_(std::move(opts)), transport_(std::move(transport)), retry_(std::move(retry)),
+        clock_(std::move(clock)) {}
 
   /// @brief The options the client was made with.
   const options &config() const noexcept { return opts_; }
@@ -117,15 +112,13 @@ public:
     if (!sent) return op.finish_error(std::move(sent.error()), "submit");
     std::string id = trim_id(resp.body);
     if (id.empty() || detail::has_control_chars(id))
-      return op.finish_error(error(error_kind::malformed_response,
-                                   "submit answered no usable task id"),
-                             "submit");
+      return op.finish_error(
+          error(error_kind::malformed_response, "submit answered no usable task id"), "submit");
     return id;
   }
 
   /// @brief One poll, no waiting: where the task stands now.
-  template <class E>
-  result<task_status> status(std::string_view id, const call_options &co = {}) {
+  template <class E> result<task_status> status(std::string_view id, const call_options &co = {}) {
     detail::no_result d;
     operation op(*this, co);
     auto polled = op.template poll<E>(id, d);
@@ -135,8 +128,7 @@ public:
 
   /// @brief Polls until the task is finished (done, failed or not found).
   /// Done answers task_status; failed/not found answer an error.
-  template <class E>
-  result<task_status> wait(std::string_view id, const call_options &co = {}) {
+  template <class E> result<task_status> wait(std::string_view id, const call_options &co = {}) {
     detail::no_result d;
     auto r = wait_and_decode<E>(id, d, co);
     if (!r) return r.error();
@@ -153,18 +145,16 @@ public:
   }
 
   /// @brief Waits for the task and decodes its result with @p decoder.
-  template <class E, class Decoder,
-            class = std::enable_if_t<is_decoder_v<std::decay_t<Decoder>>>>
-  result<typename std::decay_t<Decoder>::value_type>
-  fetch(std::string_view id, Decoder &&decoder, const call_options &co = {}) {
+  template <class E, class Decoder, class = std::enable_if_t<is_decoder_v<std::decay_t<Decoder>>>>
+  result<typename std::decay_t<Decoder>::value_type> fetch(std::string_view id, Decoder &&decoder,
+                                                           const call_options &co = {}) {
     auto r = wait_and_decode<E>(id, decoder, co);
     if (!r) return r.error();
     return std::move(r->value);
   }
 
   /// @brief Cancels the task (DELETE).
-  template <class E>
-  taskfetch::status cancel(std::string_view id, const call_options &co = {}) {
+  template <class E> taskfetch::status cancel(std::string_view id, const call_options &co = {}) {
     auto q = detail::id_query(id);
     if (!q) return q.error();
     request req;
@@ -180,18 +170,15 @@ public:
   /// @brief Submits, waits and decodes with the default decoder.
   template <class E>
   result<typename endpoint_traits<E>::default_decoder::value_type>
-  run(const typename endpoint_traits<E>::input &in,
-      const call_options &co = {}) {
+  run(const typename endpoint_traits<E>::input &in, const call_options &co = {}) {
     typename endpoint_traits<E>::default_decoder d{};
     return run<E>(in, d, co);
   }
 
   /// @brief Submits, waits and decodes with @p decoder, under one deadline.
-  template <class E, class Decoder,
-            class = std::enable_if_t<is_decoder_v<std::decay_t<Decoder>>>>
+  template <class E, class Decoder, class = std::enable_if_t<is_decoder_v<std::decay_t<Decoder>>>>
   result<typename std::decay_t<Decoder>::value_type>
-  run(const typename endpoint_traits<E>::input &in, Decoder &&decoder,
-      call_options co = {}) {
+  run(const typename endpoint_traits<E>::input &in, Decoder &&decoder, call_options co = {}) {
     const auto start = clock_.now();
     auto id = submit<E>(in, co);
     if (!id) return id.error();
@@ -207,9 +194,7 @@ private:
     V value;
   };
 
-  static std::string ctx(std::string_view id) {
-    return "task " + std::string(id);
-  }
+  static std::string ctx(std::string_view id) { return "task " + std::string(id); }
 
   static std::string trim_id(std::string s) {
     auto not_space = [](unsigned char c) { return !std::isspace(c) && c != '"'; };
@@ -221,14 +206,11 @@ private:
   /// Bridges the transport's bytes to the envelope scanner and the scanner's
   /// result data to the decoder, with progress, deadline and cancellation.
   template <class Decoder>
-  class fetch_handler : public response_handler,
-                        public detail::envelope_events {
+  class fetch_handler : public response_handler, public detail::envelope_events {
   public:
-    fetch_handler(Decoder &d, fetch_info info, const call_options &co,
-                  Clock &clock,
+    fetch_handler(Decoder &d, fetch_info info, const call_options &co, Clock &clock,
                   std::chrono::steady_clock::time_point deadline)
-        : dec_(d), info_(info), co_(co), clock_(clock), deadline_(deadline),
-          scanner_(*this) {}
+        : dec_(d), info_(info), co_(co), clock_(clock), deadline_(deadline), scanner_(*this) {}
 
     bool on_head(const response_head &h) override {
       head_ = h;
@@ -305,8 +287,7 @@ private:
   class operation {
   public:
     operation(basic_client &c, const call_options &co)
-        : c_(c), co_(co), retry_(c.retry_.start()),
-          start_(c.clock_.now()),
+        : c_(c), co_(co), retry_(c.retry_.start()), start_(c.clock_.now()),
           deadline_(start_ + co.timeout.value_or(c.opts_.timeout())) {}
 
     std::size_t attempts() const noexcept { return attempts_; }
@@ -335,17 +316,16 @@ private:
     error timed_out() const {
       return error(error_kind::timed_out,
                    "not finished within " +
-                       std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          deadline_ - start_)
-                                          .count()) +
+                       std::to_string(
+                           std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - start_)
+                               .count()) +
                        " ms");
     }
     duration time_left() const {
-      return std::max(duration(1), std::chrono::duration_cast<duration>(deadline_ - c_.clock_.now()));
+      return std::max(duration(1),
+                      std::chrono::duration_cast<duration>(deadline_ - c_.clock_.now()));
     }
-    static error cancelled() {
-      return error(error_kind::cancelled, "cancelled by the caller");
-    }
+    static error cancelled() { return error(error_kind::cancelled, "cancelled by the caller"); }
 
     /// Sends one request with authentication, refreshing the token once on
     /// 401, and retries failures the policy allows. Non-idempotent requests
@@ -373,8 +353,7 @@ private:
         error &e = outcome.error();
         if (e.kind() == error_kind::http_status && e.http_status() == 401) {
           if (refreshed || !c_.opts_.bearer_token().empty()) {
-            return error(error_kind::auth,
-                         "the service refused the token: " + e.message())
+            return error(error_kind::auth, "the service refused the token: " + e.message())
                 .with_http_status(401);
           }
           c_.tokens_.invalidate(*tok);
@@ -387,8 +366,7 @@ private:
     }
 
     /// One poll of the fetch path into @p dec.
-    template <class E, class Decoder>
-    result<task_status> poll(std::string_view id, Decoder &dec) {
+    template <class E, class Decoder> result<task_status> poll(std::string_view id, Decoder &dec) {
       using T = endpoint_traits<E>;
       auto q = detail::id_query(id);
       if (!q) return q.error();
@@ -429,23 +407,20 @@ private:
           if (st.result_count == 0) {
             dec.abort();
             return error(error_kind::malformed_response,
-                         "the service reported \"" + st.word +
-                             "\" but sent no results");
+                         "the service reported \"" + st.word + "\" but sent no results");
           }
           return std::move(st);
         case task_state::pending: {
-          auto elapsed =
-              std::chrono::duration_cast<duration>(c_.clock_.now() - start_);
+          auto elapsed = std::chrono::duration_cast<duration>(c_.clock_.now() - start_);
           auto delay = retry_.on_pending(elapsed);
           if (!delay) return timed_out();
           if (auto w = wait(*delay, nullptr); !w) return w.error();
           continue;
         }
         case task_state::failed:
-          return error(error_kind::task_failed,
-                       st.messages.empty()
-                           ? "the task failed (" + st.word + ")"
-                           : "the task failed: " + join(st.messages))
+          return error(error_kind::task_failed, st.messages.empty()
+                                                    ? "the task failed (" + st.word + ")"
+                                                    : "the task failed: " + join(st.messages))
               .with_service_messages(st.messages);
         case task_state::not_found:
           return error(error_kind::not_found,
@@ -455,9 +430,8 @@ private:
               .with_service_messages(st.messages);
         case task_state::unknown:
           return error(error_kind::malformed_response,
-                       st.word.empty()
-                           ? std::string("the answer has no status")
-                           : "unknown status word \"" + st.word + "\"");
+                       st.word.empty() ? std::string("the answer has no status")
+                                       : "unknown status word \"" + st.word + "\"");
         }
       }
     }
@@ -473,11 +447,9 @@ private:
     // submit, and bill, twice): only refused connections and answers that
     // say "not processed" are safe.
     static bool safe_to_resend(const error &e) {
-      if (e.kind() == error_kind::transport)
-        return e.transport_code() == transport_errc::connect;
+      if (e.kind() == error_kind::transport) return e.transport_code() == transport_errc::connect;
       if (e.kind() == error_kind::http_status)
-        return e.http_status() == 408 || e.http_status() == 429 ||
-               e.http_status() == 503;
+        return e.http_status() == 408 || e.http_status() == 429 || e.http_status() == 503;
       return false;
     }
 
@@ -490,15 +462,16 @@ private:
     }
 
     static const response_head &head_of(const string_response &r) { return r.head; }
-    template <class D>
-    static const response_head &head_of(const fetch_handler<D> &h) { return h.head_; }
+    template <class D> static const response_head &head_of(const fetch_handler<D> &h) {
+      return h.head_;
+    }
     static const std::string &body_of(const string_response &r) { return r.body; }
-    template <class D>
-    static const std::string &body_of(const fetch_handler<D> &h) { return h.error_body_; }
+    template <class D> static const std::string &body_of(const fetch_handler<D> &h) {
+      return h.error_body_;
+    }
 
     /// Why a 200 answer's body was refused, if it was.
-    template <class D>
-    std::optional<error> body_failure(fetch_handler<D> &h, bool delivered) {
+    template <class D> std::optional<error> body_failure(fetch_handler<D> &h, bool delivered) {
       if (h.decoder_error_) return *h.decoder_error_;
       if (h.stop_reason_)
         return *h.stop_reason_ == error_kind::cancelled ? cancelled() : timed_out();
@@ -512,13 +485,12 @@ private:
       const auto kind = sc.error_code() == detail::scan_errc::too_large
                             ? error_kind::too_large
                             : error_kind::malformed_response;
-      return error(kind, "bad answer at byte " + std::to_string(sc.error_offset()) +
-                             ": " + sc.error_message());
+      return error(kind, "bad answer at byte " + std::to_string(sc.error_offset()) + ": " +
+                             sc.error_message());
     }
 
     /// One request and its classification into success or an error value.
-    template <class Handler>
-    taskfetch::status send_once(const request &req, Handler &handler) {
+    template <class Handler> taskfetch::status send_once(const request &req, Handler &handler) {
       ++attempts_;
       auto sent = c_.transport_.send(req, handler);
       const response_head &head = head_of(handler);
@@ -566,25 +538,23 @@ private:
       dec.abort();
       return op.finish_error(std::move(v.error()), ctx(id));
     }
-    return decoded<typename std::decay_t<Decoder>::value_type>{std::move(*st),
-                                                               std::move(*v)};
+    return decoded<typename std::decay_t<Decoder>::value_type>{std::move(*st), std::move(*v)};
   }
 
   /// POST /connect/token; 400/401 are wrong credentials (auth, never
   /// retried); transport errors and 5xx go back to the retry loop.
   result<std::string> fetch_token(operation &op) {
     if (opts_.client_id().empty())
-      return error(error_kind::auth,
-                   "no credentials: set options::credentials() or "
-                   "options::bearer_token()");
+      return error(error_kind::auth, "no credentials: set options::credentials() or "
+                                     "options::bearer_token()");
     request req;
     req.method = http_method::post;
     req.target = opts_.token_path();
     req.content_type = "application/x-www-form-urlencoded";
     req.headers.emplace_back("Accept", "application/json");
-    req.body = "grant_type=client_credentials&client_id=" +
-               detail::form_urlencode(opts_.client_id()) +
-               "&client_secret=" + detail::form_urlencode(opts_.client_secret());
+    req.body =
+        "grant_type=client_credentials&client_id=" + detail::form_urlencode(opts_.client_id()) +
+        "&client_secret=" + detail::form_urlencode(opts_.client_secret());
     string_response resp(1u << 20);
     req.time_left = op.time_left();
     ++op.attempts_;
@@ -592,9 +562,8 @@ private:
     if (!sent) return std::move(sent.error());
     const int st = resp.head.status;
     if (st == 400 || st == 401 || st == 403)
-      return error(error_kind::auth,
-                   "the token endpoint refused the credentials (" +
-                       detail::describe_http_error(st, resp.body) + ")")
+      return error(error_kind::auth, "the token endpoint refused the credentials (" +
+                                         detail::describe_http_error(st, resp.body) + ")")
           .with_http_status(st);
     if (st != 200) {
       error e(error_kind::http_status,
@@ -612,8 +581,8 @@ private:
     std::chrono::seconds life(3600);
     if (const auto *ex = detail::find_member(j, "expires_in");
         ex && ex->is_number() && ex->get<double>() > 0)
-      life = std::chrono::seconds(static_cast<long long>(
-          std::min(ex->get<double>(), 365.0 * 24 * 3600)));
+      life = std::chrono::seconds(
+          static_cast<long long>(std::min(ex->get<double>(), 365.0 * 24 * 3600)));
     std::string t = tok->get<std::string>();
     tokens_.put(t, clock_.now(), life);
     return t;

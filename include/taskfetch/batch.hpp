@@ -18,8 +18,8 @@ namespace taskfetch {
 
 /// @brief Settings of a batch.
 struct batch_options {
-  std::size_t jobs = 8;    ///< tasks in flight at once (worker threads)
-  call_options per_task;   ///< applied to every fetch (deadline, cancel)
+  std::size_t jobs = 8;  ///< tasks in flight at once (worker threads)
+  call_options per_task; ///< applied to every fetch (deadline, cancel)
 };
 
 /// @brief What a batch did.

@@ -25,17 +25,17 @@ namespace taskfetch {
 
 /// @brief One input of a batch.
 struct batch_input {
-  std::string key;             ///< identifies the input in the journal (its path as given)
-  std::filesystem::path path;  ///< the file to submit
+  std::string key;              ///< identifies the input in the journal (its path as given)
+  std::filesystem::path path;   ///< the file to submit
   std::filesystem::path output; ///< where its result goes
 };
 
 /// @brief Settings of run_inputs.
 struct run_options {
-  std::size_t jobs = 8;         ///< inputs in flight at once
-  unsigned resubmit = 1;        ///< resubmissions after a task ends in Error
+  std::size_t jobs = 8;                      ///< inputs in flight at once
+  unsigned resubmit = 1;                     ///< resubmissions after a task ends in Error
   std::chrono::seconds retention{24 * 3600}; ///< how long the service keeps a task
-  call_options per_task;        ///< deadline and cancellation of each wait
+  call_options per_task;                     ///< deadline and cancellation of each wait
   /// @brief Wall clock for journal times (injectable for tests).
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();
@@ -46,14 +46,14 @@ struct run_options {
 struct input_report {
   /// @brief The input's outcome.
   enum class outcome { done, failed, skipped };
-  std::string key;              ///< the input
+  std::string key;                  ///< the input
   outcome result = outcome::failed; ///< done, failed or skipped (done before)
-  std::string task_id;          ///< the task that produced (or failed) it
-  std::filesystem::path output; ///< the file written (done/skipped)
-  std::uint64_t size = 0;       ///< its size
-  unsigned submissions = 0;     ///< submissions made in this run
-  bool resubmitted = false;     ///< submitted again after Error or expiry
-  std::optional<error> failure; ///< why it failed
+  std::string task_id;              ///< the task that produced (or failed) it
+  std::filesystem::path output;     ///< the file written (done/skipped)
+  std::uint64_t size = 0;           ///< its size
+  unsigned submissions = 0;         ///< submissions made in this run
+  bool resubmitted = false;         ///< submitted again after Error or expiry
+  std::optional<error> failure;     ///< why it failed
 };
 
 /// @brief Totals of a run.
@@ -75,7 +75,8 @@ struct run_summary {
 /// only way an input is submitted twice.
 template <class E, class Client, class MakeInput, class OnReport>
 result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &inputs, journal &j,
-                       MakeInput make_input, OnReport on_report, const run_options &opts = {}) {
+                               MakeInput make_input, OnReport on_report,
+                               const run_options &opts = {}) {
   run_summary sum;
   auto loaded = j.load();
   if (!loaded) return loaded.error(); // never guess: a lost journal would resubmit everything
@@ -108,13 +109,13 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
     }
     if (h.final_failure && !h.done) {
       rep.task_id = h.task_id;
-      rep.failure = error(error_kind::task_failed,
-                          "failed in an earlier run after " + std::to_string(h.task_errors) +
-                              " task error(s); not resubmitted");
+      rep.failure = error(error_kind::task_failed, "failed in an earlier run after " +
+                                                       std::to_string(h.task_errors) +
+                                                       " task error(s); not resubmitted");
       return rep;
     }
-    const bool live = !h.task_id.empty() && !h.expired &&
-                      unix_now() - h.submitted_at < opts.retention.count();
+    const bool live =
+        !h.task_id.empty() && !h.expired && unix_now() - h.submitted_at < opts.retention.count();
     std::string task = live ? h.task_id : std::string();
     unsigned errors = h.task_errors;
     unsigned expiries = 0;

@@ -27,8 +27,7 @@ public:
     return state_ && state_->cancelled.load(std::memory_order_acquire);
   }
   /// @brief Waits up to @p d; returns false if cancelled (before or during).
-  template <class Rep, class Period>
-  bool wait_for(std::chrono::duration<Rep, Period> d) const {
+  template <class Rep, class Period> bool wait_for(std::chrono::duration<Rep, Period> d) const {
     if (!state_) {
       std::mutex m;
       std::condition_variable cv;
@@ -37,15 +36,13 @@ public:
       return true;
     }
     std::unique_lock<std::mutex> lk(state_->m);
-    return !state_->cv.wait_for(lk, d, [this] {
-      return state_->cancelled.load(std::memory_order_acquire);
-    });
+    return !state_->cv.wait_for(
+        lk, d, [this] { return state_->cancelled.load(std::memory_order_acquire); });
   }
 
 private:
   friend class cancel_source;
-  explicit cancel_token(std::shared_ptr<detail::cancel_state> s)
-      : state_(std::move(s)) {}
+  explicit cancel_token(std::shared_ptr<detail::cancel_state> s) : state_(std::move(s)) {}
   std::shared_ptr<detail::cancel_state> state_;
 };
 
@@ -64,9 +61,7 @@ public:
     state_->cv.notify_all();
   }
   /// @brief True once cancel() was called.
-  bool cancelled() const noexcept {
-    return state_->cancelled.load(std::memory_order_acquire);
-  }
+  bool cancelled() const noexcept { return state_->cancelled.load(std::memory_order_acquire); }
 
 private:
   std::shared_ptr<detail::cancel_state> state_;

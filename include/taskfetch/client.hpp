@@ -27,8 +27,7 @@ inline httplib_options transport_options(const options &o) {
 class client : public basic_client<httplib_transport> {
 public:
   /// @brief A client for @p opts (base URL, credentials, timeouts).
-  explicit client(options opts)
-      : basic_client(opts, httplib_transport(transport_options(opts))) {}
+  explicit client(options opts) : basic_client(opts, httplib_transport(transport_options(opts))) {}
 };
 
 } // namespace taskfetch

@@ -17,9 +17,7 @@ using duration = std::chrono::milliseconds;
 /// and a sleep that a cancel_token interrupts.
 struct system_clock {
   /// @brief Monotonic now, for deadlines and backoff.
-  std::chrono::steady_clock::time_point now() const {
-    return std::chrono::steady_clock::now();
-  }
+  std::chrono::steady_clock::time_point now() const { return std::chrono::steady_clock::now(); }
   /// @brief Wall-clock now, for Retry-After HTTP-dates and token expiry logs.
   std::chrono::system_clock::time_point wall_now() const {
     return std::chrono::system_clock::now();
@@ -36,26 +34,22 @@ namespace detail {
 template <class...> using clock_void_t = void;
 template <class T, class = void> struct has_now : std::false_type {};
 template <class T>
-struct has_now<T, clock_void_t<decltype(std::declval<const T &>().now())>>
-    : std::true_type {};
+struct has_now<T, clock_void_t<decltype(std::declval<const T &>().now())>> : std::true_type {};
 template <class T, class = void> struct has_wall_now : std::false_type {};
 template <class T>
-struct has_wall_now<
-    T, clock_void_t<decltype(std::declval<const T &>().wall_now())>>
+struct has_wall_now<T, clock_void_t<decltype(std::declval<const T &>().wall_now())>>
     : std::true_type {};
 template <class T, class = void> struct has_sleep_for : std::false_type {};
 template <class T>
 struct has_sleep_for<T, clock_void_t<decltype(std::declval<T &>().sleep_for(
-                            std::declval<duration>(),
-                            std::declval<const cancel_token &>()))>>
+                            std::declval<duration>(), std::declval<const cancel_token &>()))>>
     : std::true_type {};
 } // namespace detail
 
 /// @brief True when T meets the clock requirements (docs/policies.md).
 template <class T>
-inline constexpr bool is_clock_v = detail::has_now<T>::value &&
-                                   detail::has_wall_now<T>::value &&
-                                   detail::has_sleep_for<T>::value;
+inline constexpr bool is_clock_v =
+    detail::has_now<T>::value &&detail::has_wall_now<T>::value &&detail::has_sleep_for<T>::value;
 
 /// @brief Fails compilation naming the clock member that is missing.
 template <class T> constexpr bool check_clock() {

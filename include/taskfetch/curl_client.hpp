@@ -13,7 +13,8 @@ namespace taskfetch {
 class curl_client : public basic_client<curl_transport> {
 public:
   /// @brief A client for @p opts.
-  explicit curl_client(options opts) : basic_client(opts, curl_transport(transport_options(opts))) {}
+  explicit curl_client(options opts)
+      : basic_client(opts, curl_transport(transport_options(opts))) {}
 };
 
 } // namespace taskfetch

@@ -46,8 +46,8 @@ namespace taskfetch {
 /// thread; stop() (or the destructor) ends it. Thread-safe.
 class emulator {
 public:
-  using submission = emulation::submission; ///< what a task was given
-  using processed = emulation::processed;   ///< how a task ends
+  using submission = emulation::submission;                 ///< what a task was given
+  using processed = emulation::processed;                   ///< how a task ends
   using time_point = std::chrono::system_clock::time_point; ///< emulator time
 
   /// @brief Status words of OMR answers: the seed's (Ok/Processing/Error/
@@ -56,21 +56,21 @@ public:
 
   /// @brief Settings.
   struct options {
-    std::string host = "127.0.0.1";            ///< loopback address to bind
-    int port = 0;                              ///< 0: a free port
-    std::string client_id = "demo-client";     ///< accepted credentials
-    std::string client_secret = "demo-secret"; ///< accepted credentials
-    std::chrono::seconds token_lifetime{3600}; ///< expires_in of tokens
-    std::chrono::milliseconds pending_for{300};    ///< time in Pending after submit
-    std::chrono::milliseconds processing_for{700}; ///< then in Processing
-    std::chrono::hours retention{24};          ///< tasks vanish after this
-    omr_words omr_style = omr_words::seed;     ///< OMR status vocabulary
-    std::function<time_point()> now;           ///< clock; system_clock by default
-    std::string cert_file, key_file;           ///< both set: HTTPS
+    std::string host = "127.0.0.1";                         ///< loopback address to bind
+    int port = 0;                                           ///< 0: a free port
+    std::string client_id = "demo-client";                  ///< accepted credentials
+    std::string client_secret = "demo-secret";              ///< accepted credentials
+    std::chrono::seconds token_lifetime{3600};              ///< expires_in of tokens
+    std::chrono::milliseconds pending_for{300};             ///< time in Pending after submit
+    std::chrono::milliseconds processing_for{700};          ///< then in Processing
+    std::chrono::hours retention{24};                       ///< tasks vanish after this
+    omr_words omr_style = omr_words::seed;                  ///< OMR status vocabulary
+    std::function<time_point()> now;                        ///< clock; system_clock by default
+    std::string cert_file, key_file;                        ///< both set: HTTPS
     std::function<processed(const submission &)> processor; ///< default_processor when empty
-    std::size_t threads = 8;                   ///< server worker threads
-    std::size_t log_limit = 10000;             ///< request log entries kept (0: no log)
-    std::string log_file;                      ///< also append the log here (JSON lines)
+    std::size_t threads = 8;                                ///< server worker threads
+    std::size_t log_limit = 10000; ///< request log entries kept (0: no log)
+    std::string log_file;          ///< also append the log here (JSON lines)
     /// Idle keep-alive connections close after this. stop() does not wait for
     /// them on Linux (it shuts their sockets down); elsewhere it may.
     std::chrono::seconds keep_alive_timeout{5};
@@ -97,15 +97,15 @@ public:
     };
     /// @brief `times` value: the fault never wears off.
     static constexpr std::size_t forever = 0;
-    kind what = kind::http_status; ///< the fault
-    target on = target::fetch;     ///< which requests (fetch includes GetTaskStatus)
-    std::string task_id;           ///< only this task ("" any)
-    std::string endpoint;          ///< only this operation, e.g. "djvu2pdf" ("" any)
-    int status = 503;              ///< http_status: the code
-    std::string retry_after;       ///< http_status: Retry-After value ("" none)
-    std::size_t after_bytes = 64;  ///< body faults: where
+    kind what = kind::http_status;         ///< the fault
+    target on = target::fetch;             ///< which requests (fetch includes GetTaskStatus)
+    std::string task_id;                   ///< only this task ("" any)
+    std::string endpoint;                  ///< only this operation, e.g. "djvu2pdf" ("" any)
+    int status = 503;                      ///< http_status: the code
+    std::string retry_after;               ///< http_status: Retry-After value ("" none)
+    std::size_t after_bytes = 64;          ///< body faults: where
     std::chrono::milliseconds stall{2000}; ///< stall_body, delay: how long
-    std::size_t times = 1;         ///< how many requests; 0 (forever) = every one
+    std::size_t times = 1;                 ///< how many requests; 0 (forever) = every one
 
     /// @brief An HTTP-date for retry_after: "Sun, 06 Nov 1994 08:49:37 GMT".
     static std::string http_date(time_point t) { return taskfetch::detail::format_http_date(t); }
@@ -114,9 +114,9 @@ public:
   /// @brief A preloaded task (add_task). It is Pending while either its
   /// Pending time or its Pending polls remain, then Processing likewise.
   struct task_spec {
-    processed outcome = processed::completed("Csv", "0,1\n");  ///< its end
-    std::chrono::milliseconds pending_for{0};    ///< Pending this long
-    std::chrono::milliseconds processing_for{0}; ///< then Processing this long
+    processed outcome = processed::completed("Csv", "0,1\n"); ///< its end
+    std::chrono::milliseconds pending_for{0};                 ///< Pending this long
+    std::chrono::milliseconds processing_for{0};              ///< then Processing this long
     std::size_t pending_polls = 0;    ///< answer Pending to this many fetches
     std::size_t processing_polls = 0; ///< then Processing to this many
     std::string id;                   ///< "" makes a GUID
@@ -300,8 +300,8 @@ public:
 private:
   error bind_error() {
     server_.reset();
-    return error(error_kind::transport, "emulator: cannot bind " + s_->opts.host + ":" +
-                                            std::to_string(s_->opts.port))
+    return error(error_kind::transport,
+                 "emulator: cannot bind " + s_->opts.host + ":" + std::to_string(s_->opts.port))
         .with_transport(transport_errc::connect);
   }
 
@@ -368,8 +368,8 @@ private:
         const std::uint64_t at = off + out.size();
         if (at < base + p.size) {
           const std::uint64_t from = at - base;
-          const std::size_t want = static_cast<std::size_t>(
-              std::min<std::uint64_t>(p.size - from, len - out.size()));
+          const std::size_t want =
+              static_cast<std::size_t>(std::min<std::uint64_t>(p.size - from, len - out.size()));
           if (!p.bytes) {
             out.append(p.text, static_cast<std::size_t>(from), want);
           } else {
@@ -496,13 +496,17 @@ private:
       ++served;
       std::lock_guard<std::mutex> lk(m);
       if (!opts.log_file.empty()) {
-        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            e.time.time_since_epoch())
-                            .count();
-        nlohmann::json j{{"time_ms", ms},          {"method", e.method},
-                         {"path", e.path},         {"kind", e.kind},
-                         {"endpoint", e.endpoint}, {"task", e.task_id},
-                         {"body_sha256", e.body_sha256}, {"fault", e.fault},
+        const auto ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(e.time.time_since_epoch())
+                .count();
+        nlohmann::json j{{"time_ms", ms},
+                         {"method", e.method},
+                         {"path", e.path},
+                         {"kind", e.kind},
+                         {"endpoint", e.endpoint},
+                         {"task", e.task_id},
+                         {"body_sha256", e.body_sha256},
+                         {"fault", e.fault},
                          {"status", e.status}};
         if (FILE *f = std::fopen(opts.log_file.c_str(), "a")) {
           const std::string line = j.dump() + "\n";
@@ -518,12 +522,12 @@ private:
     static void problem(httplib::Response &res, int status, const std::string &title,
                         const std::string &detail, const std::string &instance = {}) {
       res.status = status;
-      nlohmann::json j{{"type", "https://httpstatuses.io/" + std::to_string(status)},
-                       {"title", title},
-                       {"status", status},
-                       {"detail", detail},
-                       {"instance", instance.empty() ? nlohmann::json(nullptr)
-                                                     : nlohmann::json(instance)}};
+      nlohmann::json j{
+          {"type", "https://httpstatuses.io/" + std::to_string(status)},
+          {"title", title},
+          {"status", status},
+          {"detail", detail},
+          {"instance", instance.empty() ? nlohmann::json(nullptr) : nlohmann::json(instance)}};
       res.set_content(j.dump(), "application/problem+json");
     }
 
@@ -560,17 +564,23 @@ private:
         if (get) kind = "status";
         return;
       }
-      if (is("recognizetable")) ep = "recognize-table";
-      else if (is("djvu2pdf")) ep = "djvu2pdf";
+      if (is("recognizetable"))
+        ep = "recognize-table";
+      else if (is("djvu2pdf"))
+        ep = "djvu2pdf";
       else if ((is_omr("recognizetemplate/postrecognizetemplate") && post) ||
                (is_omr("recognizetemplate/getrecognizetemplate") && get) ||
                (is_omr("recognizetemplate") && del))
         ep = "recognize-template";
       if (ep.empty()) return;
-      if (post) kind = "submit";
-      else if (get) kind = "fetch";
-      else if (del) kind = "cancel";
-      else ep.clear();
+      if (post)
+        kind = "submit";
+      else if (get)
+        kind = "fetch";
+      else if (del)
+        kind = "cancel";
+      else
+        ep.clear();
     }
 
     void handle(const httplib::Request &req, httplib::Response &res) {
@@ -612,12 +622,16 @@ private:
         std::lock_guard<std::mutex> lk(m);
         tokens.clear();
       }
-      if (t == target::token) token(req, res, f);
+      if (t == target::token)
+        token(req, res, f);
       else if (!authorized(req))
         problem(res, 401, "Unauthorized", "missing, expired or revoked bearer token", req.path);
-      else if (t == target::submit) submit(req, res, e, f);
-      else if (t == target::cancel) cancel(res, e.endpoint, e.task_id);
-      else answer(res, e.endpoint, e.task_id, e.kind == "status", f);
+      else if (t == target::submit)
+        submit(req, res, e, f);
+      else if (t == target::cancel)
+        cancel(res, e.endpoint, e.task_id);
+      else
+        answer(res, e.endpoint, e.task_id, e.kind == "status", f);
       e.status = res.status;
       record(std::move(e));
     }
@@ -629,8 +643,7 @@ private:
     }
 
     // POST /connect/token: form-urlencoded, multipart, or HTTP Basic.
-    void token(const httplib::Request &req, httplib::Response &res,
-               const std::optional<fault> &f) {
+    void token(const httplib::Request &req, httplib::Response &res, const std::optional<fault> &f) {
       auto param = [&](const char *k) {
         if (req.has_param(k)) return req.get_param_value(k);
         if (req.has_file(k)) return req.get_file_value(k).content;
@@ -710,10 +723,14 @@ private:
           if (!of->is_string()) return bad("outputFormat must be a string");
           fmt = lower(of->get<std::string>());
         }
-        if (fmt == "csv") s.output_format = "Csv";
-        else if (fmt == "json") s.output_format = "Json";
-        else if (fmt == "xml") s.output_format = "Xml";
-        else return bad("outputFormat must be Csv, Json or Xml");
+        if (fmt == "csv")
+          s.output_format = "Csv";
+        else if (fmt == "json")
+          s.output_format = "Json";
+        else if (fmt == "xml")
+          s.output_format = "Xml";
+        else
+          return bad("outputFormat must be Csv, Json or Xml");
         if (const auto *th = member(j, "recognitionThreshold"); th && !th->is_null()) {
           if (!th->is_number()) return bad("recognitionThreshold must be a number");
           const double v = th->get<double>();
@@ -725,11 +742,16 @@ private:
           if (!st->is_object()) return bad("settings must be an object");
           if (const auto *rt = member(*st, "resultTypeTable"); rt && !rt->is_null()) {
             const std::string v = rt->is_string() ? lower(rt->get<std::string>()) : "";
-            if (v == "csv") s.result_type = "Csv";
-            else if (v == "text") s.result_type = "Text";
-            else if (v == "excel") s.result_type = "Excel";
-            else if (v == "csvandexcel") s.result_type = "CsvAndExcel";
-            else return bad("resultTypeTable must be Text, Excel, Csv or CsvAndExcel");
+            if (v == "csv")
+              s.result_type = "Csv";
+            else if (v == "text")
+              s.result_type = "Text";
+            else if (v == "excel")
+              s.result_type = "Excel";
+            else if (v == "csvandexcel")
+              s.result_type = "CsvAndExcel";
+            else
+              return bad("resultTypeTable must be Text, Excel, Csv or CsvAndExcel");
           }
         }
       }
@@ -770,12 +792,15 @@ private:
           task &tk = it->second;
           const auto age = now - tk.submitted;
           const std::size_t seen = tk.polls++;
-          if (tk.cancelled || age > opts.retention) phase = gone;
-          else if (age < tk.pending_for || seen < tk.pending_polls) phase = pending;
+          if (tk.cancelled || age > opts.retention)
+            phase = gone;
+          else if (age < tk.pending_for || seen < tk.pending_polls)
+            phase = pending;
           else if (age < tk.pending_for + tk.processing_for ||
                    seen < tk.pending_polls + tk.processing_polls)
             phase = processing;
-          else phase = tk.outcome.ok ? done : failed;
+          else
+            phase = tk.outcome.ok ? done : failed;
           if (phase == done || phase == failed) outcome = tk.outcome; // shares the bytes
           endpoint = tk.endpoint;
         }

@@ -62,10 +62,9 @@ inline std::string omr_submit_body(const omr_input &in) {
 
 namespace detail {
 template <class...> using ep_void_t = void;
-#define TASKFETCH_DETAIL_HAS_STATIC(member)                                    \
-  template <class E, class = void> struct has_##member : std::false_type {};  \
-  template <class E>                                                           \
-  struct has_##member<E, ep_void_t<decltype(E::member)>> : std::true_type {};
+#define TASKFETCH_DETAIL_HAS_STATIC(member)                                                        \
+  template <class E, class = void> struct has_##member : std::false_type {};                       \
+  template <class E> struct has_##member<E, ep_void_t<decltype(E::member)>> : std::true_type {};
 TASKFETCH_DETAIL_HAS_STATIC(name)
 TASKFETCH_DETAIL_HAS_STATIC(path)
 TASKFETCH_DETAIL_HAS_STATIC(submit_path)
@@ -77,27 +76,21 @@ TASKFETCH_DETAIL_HAS_STATIC(extension)
 TASKFETCH_DETAIL_HAS_STATIC(magic)
 #undef TASKFETCH_DETAIL_HAS_STATIC
 template <class E, class = void> struct has_input : std::false_type {};
-template <class E>
-struct has_input<E, ep_void_t<typename E::input>> : std::true_type {};
+template <class E> struct has_input<E, ep_void_t<typename E::input>> : std::true_type {};
 template <class E, class = void> struct has_default_decoder : std::false_type {};
 template <class E>
-struct has_default_decoder<E, ep_void_t<typename E::default_decoder>>
-    : std::true_type {};
+struct has_default_decoder<E, ep_void_t<typename E::default_decoder>> : std::true_type {};
 template <class E, class = void> struct has_submit_body : std::false_type {};
 template <class E>
-struct has_submit_body<E, ep_void_t<decltype(E::submit_body(
-                              std::declval<const typename E::input &>()))>>
+struct has_submit_body<
+    E, ep_void_t<decltype(E::submit_body(std::declval<const typename E::input &>()))>>
     : std::true_type {};
-template <class E, bool = has_input<E>::value> struct input_of {
-  using type = image_input;
-};
+template <class E, bool = has_input<E>::value> struct input_of { using type = image_input; };
 template <class E> struct input_of<E, true> { using type = typename E::input; };
 template <class E, bool = has_default_decoder<E>::value> struct decoder_of {
   using type = decoders::bytes;
 };
-template <class E> struct decoder_of<E, true> {
-  using type = typename E::default_decoder;
-};
+template <class E> struct decoder_of<E, true> { using type = typename E::default_decoder; };
 } // namespace detail
 
 /// @brief Fails compilation naming what an endpoint type lacks.
@@ -106,8 +99,7 @@ template <class E> constexpr bool check_endpoint() {
                 "taskfetch: an endpoint needs `static constexpr std::string_view "
                 "name` (e.g. \"recognize-receipt\")");
   static_assert(detail::has_path<E>::value ||
-                    (detail::has_submit_path<E>::value &&
-                     detail::has_fetch_path<E>::value &&
+                    (detail::has_submit_path<E>::value && detail::has_fetch_path<E>::value &&
                      detail::has_cancel_path<E>::value),
                 "taskfetch: an endpoint needs `static constexpr std::string_view "
                 "path` (or submit_path, fetch_path and cancel_path)");
@@ -130,48 +122,62 @@ template <class E> struct endpoint_traits {
   static constexpr std::string_view name() { return E::name; }
   /// @brief POST path of submit.
   static constexpr std::string_view submit_path() {
-    if constexpr (detail::has_submit_path<E>::value) return E::submit_path;
-    else return E::path;
+    if constexpr (detail::has_submit_path<E>::value)
+      return E::submit_path;
+    else
+      return E::path;
   }
   /// @brief GET path of fetch (the id goes in ?id=).
   static constexpr std::string_view fetch_path() {
-    if constexpr (detail::has_fetch_path<E>::value) return E::fetch_path;
-    else return E::path;
+    if constexpr (detail::has_fetch_path<E>::value)
+      return E::fetch_path;
+    else
+      return E::path;
   }
   /// @brief DELETE path of cancel.
   static constexpr std::string_view cancel_path() {
-    if constexpr (detail::has_cancel_path<E>::value) return E::cancel_path;
-    else return E::path;
+    if constexpr (detail::has_cancel_path<E>::value)
+      return E::cancel_path;
+    else
+      return E::path;
   }
   /// @brief The member the state is read from first.
   static constexpr status_field status_from() {
-    if constexpr (detail::has_status_from<E>::value) return E::status_from;
-    else return status_field::task_status;
+    if constexpr (detail::has_status_from<E>::value)
+      return E::status_from;
+    else
+      return status_field::task_status;
   }
   /// @brief The kind of result the operation yields ("Csv", "Pdf", ...).
   static constexpr std::string_view result_kind() {
-    if constexpr (detail::has_result_kind<E>::value) return E::result_kind;
-    else return "";
+    if constexpr (detail::has_result_kind<E>::value)
+      return E::result_kind;
+    else
+      return "";
   }
   /// @brief File extension for the result, chosen by us, never by the server.
   static constexpr std::string_view extension() {
-    if constexpr (detail::has_extension<E>::value) return E::extension;
-    else return "bin";
+    if constexpr (detail::has_extension<E>::value)
+      return E::extension;
+    else
+      return "bin";
   }
   /// @brief Bytes a valid result starts with ("" when anything goes).
   static constexpr std::string_view magic() {
-    if constexpr (detail::has_magic<E>::value) return E::magic;
-    else return "";
+    if constexpr (detail::has_magic<E>::value)
+      return E::magic;
+    else
+      return "";
   }
   /// @brief The submit request's JSON body.
   static std::string submit_body(const input &in) {
-    if constexpr (detail::has_submit_body<E>::value) return E::submit_body(in);
-    else return ocr_submit_body(in);
+    if constexpr (detail::has_submit_body<E>::value)
+      return E::submit_body(in);
+    else
+      return ocr_submit_body(in);
   }
   /// @brief Maps one answer's envelope to a task status.
-  static task_status state_of(const envelope &e) {
-    return status_of(e, status_from());
-  }
+  static task_status state_of(const envelope &e) { return status_of(e, status_from()); }
 };
 
 } // namespace taskfetch

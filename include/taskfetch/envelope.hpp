@@ -29,16 +29,14 @@ struct envelope {
 namespace detail {
 
 // Members are matched case-insensitively: the sources spell them differently.
-inline const nlohmann::json *find_member(const nlohmann::json &obj,
-                                         std::string_view key) {
+inline const nlohmann::json *find_member(const nlohmann::json &obj, std::string_view key) {
   if (!obj.is_object()) return nullptr;
   for (auto it = obj.begin(); it != obj.end(); ++it)
     if (iequals(it.key(), key)) return &it.value();
   return nullptr;
 }
 
-inline status read_optional_string(const nlohmann::json &obj,
-                                   std::string_view key,
+inline status read_optional_string(const nlohmann::json &obj, std::string_view key,
                                    std::optional<std::string> &out) {
   const auto *v = find_member(obj, key);
   if (!v || v->is_null()) return {};
@@ -54,8 +52,7 @@ inline status read_string_list(const nlohmann::json &obj, std::string_view key,
   const auto *v = find_member(obj, key);
   if (!v || v->is_null()) return {};
   if (!v->is_array())
-    return error(error_kind::malformed_response,
-                 "error." + std::string(key) + " is not a list");
+    return error(error_kind::malformed_response, "error." + std::string(key) + " is not a list");
   for (const auto &m : *v) {
     if (m.is_string())
       out.push_back(m.get<std::string>());
@@ -69,31 +66,25 @@ inline status read_string_list(const nlohmann::json &obj, std::string_view key,
 
 /// @brief Builds an envelope from the scanner's fields; wrong shapes are
 /// malformed_response.
-inline result<envelope> read_envelope(const nlohmann::json &fields,
-                                      bool results_null,
+inline result<envelope> read_envelope(const nlohmann::json &fields, bool results_null,
                                       std::size_t result_count) {
   if (!fields.is_object())
     return error(error_kind::malformed_response, "answer is not a JSON object");
   envelope e;
   e.results_null = results_null;
   e.result_count = result_count;
-  if (auto s = detail::read_optional_string(fields, "id", e.id); !s)
-    return s.error();
+  if (auto s = detail::read_optional_string(fields, "id", e.id); !s) return s.error();
   if (auto s = detail::read_optional_string(fields, "taskStatus", e.task_status); !s)
     return s.error();
-  if (auto s = detail::read_optional_string(fields, "responseStatusCode",
-                                            e.response_status_code);
+  if (auto s = detail::read_optional_string(fields, "responseStatusCode", e.response_status_code);
       !s)
     return s.error();
-  if (const auto *err = detail::find_member(fields, "error");
-      err && !err->is_null()) {
+  if (const auto *err = detail::find_member(fields, "error"); err && !err->is_null()) {
     if (err->is_string()) {
       e.messages.push_back(err->get<std::string>());
     } else if (err->is_object()) {
-      if (auto s = detail::read_string_list(*err, "messages", e.messages); !s)
-        return s.error();
-      if (auto s = detail::read_string_list(*err, "warnings", e.warnings); !s)
-        return s.error();
+      if (auto s = detail::read_string_list(*err, "messages", e.messages); !s) return s.error();
+      if (auto s = detail::read_string_list(*err, "warnings", e.warnings); !s) return s.error();
     } else {
       return error(error_kind::malformed_response,
                    "member \"error\" is neither null nor an object");
@@ -119,11 +110,9 @@ inline task_state map_response_status(std::string_view w) noexcept {
   if (iequals(w, "Processing") || iequals(w, "NotReady") || iequals(w, "Pending"))
     return task_state::pending;
   if (iequals(w, "Ok")) return task_state::done;
-  if (iequals(w, "Error") || iequals(w, "NoAnyResultData") ||
-      iequals(w, "ResultDataLost"))
+  if (iequals(w, "Error") || iequals(w, "NoAnyResultData") || iequals(w, "ResultDataLost"))
     return task_state::failed;
-  if (iequals(w, "NotFound") || iequals(w, "TaskNotFound"))
-    return task_state::not_found;
+  if (iequals(w, "NotFound") || iequals(w, "TaskNotFound")) return task_state::not_found;
   return task_state::unknown;
 }
 
@@ -139,9 +128,9 @@ inline task_status status_of(const envelope &e, status_field primary) {
   st.messages = e.messages;
   st.warnings = e.warnings;
   st.result_count = e.result_count;
-  const bool use_task =
-      primary == status_field::task_status ? e.task_status.has_value()
-                                           : !e.response_status_code && e.task_status;
+  const bool use_task = primary == status_field::task_status
+                            ? e.task_status.has_value()
+                            : !e.response_status_code && e.task_status;
   if (use_task) {
     st.word = *e.task_status;
     st.state = map_task_status(st.word);

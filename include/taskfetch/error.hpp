@@ -47,13 +47,13 @@ constexpr std::string_view to_string(error_kind k) noexcept {
 
 /// @brief Finer detail for transport errors: decides whether a retry can help.
 enum class transport_errc {
-  none,       ///< not a transport error
-  connect,    ///< could not connect (refused, unreachable, DNS)
-  tls,        ///< TLS handshake or certificate verification failed
-  timeout,    ///< connect or read timeout
-  closed,     ///< connection dropped or body shorter than Content-Length
-  aborted,    ///< the receiver stopped the transfer
-  other,      ///< anything else the transport reports
+  none,    ///< not a transport error
+  connect, ///< could not connect (refused, unreachable, DNS)
+  tls,     ///< TLS handshake or certificate verification failed
+  timeout, ///< connect or read timeout
+  closed,  ///< connection dropped or body shorter than Content-Length
+  aborted, ///< the receiver stopped the transfer
+  other,   ///< anything else the transport reports
 };
 
 /// @brief One failure, with everything a caller or a person needs to act on it.
@@ -61,8 +61,7 @@ class error {
 public:
   error() = default;
   /// @brief An error of @p kind with a message a person understands.
-  error(error_kind kind, std::string message)
-      : kind_(kind), message_(std::move(message)) {}
+  error(error_kind kind, std::string message) : kind_(kind), message_(std::move(message)) {}
 
   /// @brief The class of the failure.
   error_kind kind() const noexcept { return kind_; }
@@ -73,24 +72,32 @@ public:
   /// @brief HTTP requests made by the operation that failed.
   std::size_t attempts() const noexcept { return attempts_; }
   /// @brief The service's own messages (error.messages), if it sent any.
-  const std::vector<std::string> &service_messages() const noexcept {
-    return service_messages_;
-  }
+  const std::vector<std::string> &service_messages() const noexcept { return service_messages_; }
   /// @brief Transport detail (none unless kind() is transport).
   transport_errc transport_code() const noexcept { return transport_; }
   /// @brief The server's Retry-After, if it sent one that parsed.
-  std::optional<std::chrono::milliseconds> retry_after() const noexcept {
-    return retry_after_;
-  }
+  std::optional<std::chrono::milliseconds> retry_after() const noexcept { return retry_after_; }
 
   /// @brief Sets the HTTP status; returns *this for chaining.
-  error &with_http_status(int s) & { http_status_ = s; return *this; }
+  error &with_http_status(int s) & {
+    http_status_ = s;
+    return *this;
+  }
   /// @brief Rvalue overload of with_http_status.
-  error &&with_http_status(int s) && { http_status_ = s; return std::move(*this); }
+  error &&with_http_status(int s) && {
+    http_status_ = s;
+    return std::move(*this);
+  }
   /// @brief Sets the attempt count.
-  error &with_attempts(std::size_t n) & { attempts_ = n; return *this; }
+  error &with_attempts(std::size_t n) & {
+    attempts_ = n;
+    return *this;
+  }
   /// @brief Rvalue overload of with_attempts.
-  error &&with_attempts(std::size_t n) && { attempts_ = n; return std::move(*this); }
+  error &&with_attempts(std::size_t n) && {
+    attempts_ = n;
+    return std::move(*this);
+  }
   /// @brief Sets the service's messages.
   error &with_service_messages(std::vector<std::string> m) & {
     service_messages_ = std::move(m);
@@ -102,9 +109,15 @@ public:
     return std::move(*this);
   }
   /// @brief Sets the transport detail.
-  error &with_transport(transport_errc c) & { transport_ = c; return *this; }
+  error &with_transport(transport_errc c) & {
+    transport_ = c;
+    return *this;
+  }
   /// @brief Rvalue overload of with_transport.
-  error &&with_transport(transport_errc c) && { transport_ = c; return std::move(*this); }
+  error &&with_transport(transport_errc c) && {
+    transport_ = c;
+    return std::move(*this);
+  }
   /// @brief Sets the server's Retry-After.
   error &with_retry_after(std::optional<std::chrono::milliseconds> d) & {
     retry_after_ = d;

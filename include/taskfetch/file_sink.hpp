@@ -48,8 +48,8 @@ inline std::string temp_suffix() {
   static constexpr char alphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   thread_local std::mt19937_64 rng([] {
-    std::uint64_t seed = static_cast<std::uint64_t>(
-        std::chrono::steady_clock::now().time_since_epoch().count());
+    std::uint64_t seed =
+        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     seed ^= static_cast<std::uint64_t>(::getpid()) << 32;
     int local = 0;
     seed ^= static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(&local));
@@ -122,8 +122,7 @@ public:
         if (errno == EEXIST || errno == EINTR) continue;
         const int e = errno;
         return error(error_kind::invalid_argument,
-                     "cannot create a file in " + dir.string() + ": " +
-                         detail::errno_text(e));
+                     "cannot create a file in " + dir.string() + ": " + detail::errno_text(e));
       }
       if (exists) (void)::fchmod(fd, st.st_mode & 07777);
       fd_ = fd;
@@ -220,8 +219,8 @@ private:
 
   error fail(const char *what) {
     const int e = errno;
-    error err(error_kind::decode, std::string(what) + " " + target_.string() + ": " +
-                                      detail::errno_text(e));
+    error err(error_kind::decode,
+              std::string(what) + " " + target_.string() + ": " + detail::errno_text(e));
     discard();
     return err;
   }

@@ -47,8 +47,7 @@ inline bool iequals(std::string_view a, std::string_view b) noexcept {
 } // namespace detail
 
 /// @brief The first value of header @p name, or nullopt.
-inline std::optional<std::string_view> find_header(const header_list &h,
-                                                   std::string_view name) {
+inline std::optional<std::string_view> find_header(const header_list &h, std::string_view name) {
   for (const auto &kv : h)
     if (detail::iequals(kv.first, name)) return std::string_view(kv.second);
   return std::nullopt;
@@ -57,10 +56,10 @@ inline std::optional<std::string_view> find_header(const header_list &h,
 /// @brief One HTTP request, relative to the transport's base URL.
 struct request {
   http_method method = http_method::get; ///< GET, POST or DELETE
-  std::string target;       ///< path and query, already percent-encoded
-  header_list headers;      ///< extra headers (Authorization, Accept, ...)
-  std::string body;         ///< request body (POST)
-  std::string content_type; ///< body's media type; empty when no body
+  std::string target;                    ///< path and query, already percent-encoded
+  header_list headers;                   ///< extra headers (Authorization, Accept, ...)
+  std::string body;                      ///< request body (POST)
+  std::string content_type;              ///< body's media type; empty when no body
   /// Time left before the caller's deadline: a transport should not wait
   /// longer than this for connect or read (nullopt: no deadline).
   std::optional<std::chrono::milliseconds> time_left;
@@ -101,8 +100,8 @@ public:
     body.append(d, n);
     return true;
   }
-  response_head head; ///< the answer's head
-  std::string body;   ///< the answer's body
+  response_head head;    ///< the answer's head
+  std::string body;      ///< the answer's body
   bool overflow = false; ///< the body passed the limit
 
 private:
@@ -118,24 +117,20 @@ template <class...> using void_t = void;
 
 template <class T, class = void> struct has_send : std::false_type {};
 template <class T>
-struct has_send<T, void_t<decltype(std::declval<T &>().send(
-                       std::declval<const request &>(),
-                       std::declval<response_handler &>()))>>
-    : std::is_convertible<decltype(std::declval<T &>().send(
-                              std::declval<const request &>(),
-                              std::declval<response_handler &>())),
+struct has_send<T, void_t<decltype(std::declval<T &>().send(std::declval<const request &>(),
+                                                            std::declval<response_handler &>()))>>
+    : std::is_convertible<decltype(std::declval<T &>().send(std::declval<const request &>(),
+                                                            std::declval<response_handler &>())),
                           send_result> {};
 } // namespace detail
 
 /// @brief True when T meets the transport requirements (docs/policies.md).
-template <class T>
-inline constexpr bool is_transport_v = detail::has_send<T>::value;
+template <class T> inline constexpr bool is_transport_v = detail::has_send<T>::value;
 
 /// @brief Fails compilation with a message naming the missing member.
 template <class T> constexpr bool check_transport() {
-  static_assert(detail::has_send<T>::value,
-                "taskfetch: a transport needs `send_result send(const "
-                "taskfetch::request&, taskfetch::response_handler&)`");
+  static_assert(detail::has_send<T>::value, "taskfetch: a transport needs `send_result send(const "
+                                            "taskfetch::request&, taskfetch::response_handler&)`");
   return true;
 }
 

@@ -72,7 +72,10 @@ inline const char *event_name(journal_entry::event e) {
 }
 
 inline std::string encode_entry(const journal_entry &e) {
-  nlohmann::json j{{"v", 1}, {"ev", event_name(e.what)}, {"input", e.input}, {"task", e.task_id},
+  nlohmann::json j{{"v", 1},
+                   {"ev", event_name(e.what)},
+                   {"input", e.input},
+                   {"task", e.task_id},
                    {"time", e.time}};
   if (e.what == journal_entry::event::done) {
     j["output"] = e.output;
@@ -97,11 +100,16 @@ inline bool decode_entry(const std::string &line, journal_entry &e) {
   if (!j.is_object() || j.value("v", 0) != 1) return false;
   try {
     const std::string ev = j.at("ev").get<std::string>();
-    if (ev == "submitted") e.what = journal_entry::event::submitted;
-    else if (ev == "done") e.what = journal_entry::event::done;
-    else if (ev == "failed") e.what = journal_entry::event::failed;
-    else if (ev == "expired") e.what = journal_entry::event::expired;
-    else return false;
+    if (ev == "submitted")
+      e.what = journal_entry::event::submitted;
+    else if (ev == "done")
+      e.what = journal_entry::event::done;
+    else if (ev == "failed")
+      e.what = journal_entry::event::failed;
+    else if (ev == "expired")
+      e.what = journal_entry::event::expired;
+    else
+      return false;
     e.input = j.at("input").get<std::string>();
     e.task_id = j.at("task").get<std::string>();
     e.time = j.at("time").get<std::int64_t>();
@@ -149,8 +157,10 @@ public:
       }
       journal_entry e;
       if (line.empty()) continue;
-      if (detail::decode_entry(line, e)) out.push_back(std::move(e));
-      else ++skipped_;
+      if (detail::decode_entry(line, e))
+        out.push_back(std::move(e));
+      else
+        ++skipped_;
     }
     return out;
   }
@@ -240,16 +250,16 @@ private:
 
 /// @brief What the journal says about one input, after replaying it.
 struct input_history {
-  std::string task_id;          ///< the latest task submitted for it
+  std::string task_id;           ///< the latest task submitted for it
   std::int64_t submitted_at = 0; ///< when (unix seconds)
-  bool done = false;            ///< a result was written...
-  std::string output;           ///< ...here,
-  std::uint64_t size = 0;       ///< ...of this size,
-  std::string sha256;           ///< ...with this digest
-  unsigned task_errors = 0;     ///< tasks that ended in Error
-  bool final_failure = false;   ///< reported failed, no more resubmissions
-  bool expired = false;         ///< the latest task was gone (NotExist)
-  unsigned submissions = 0;     ///< submitted records
+  bool done = false;             ///< a result was written...
+  std::string output;            ///< ...here,
+  std::uint64_t size = 0;        ///< ...of this size,
+  std::string sha256;            ///< ...with this digest
+  unsigned task_errors = 0;      ///< tasks that ended in Error
+  bool final_failure = false;    ///< reported failed, no more resubmissions
+  bool expired = false;          ///< the latest task was gone (NotExist)
+  unsigned submissions = 0;      ///< submitted records
 };
 
 /// @brief Replays records into a map from input key to its history.

@@ -32,9 +32,7 @@ struct omr_element {
     return a.name == b.name && a.value == b.value;
   }
   /// @brief Not equal.
-  friend bool operator!=(const omr_element &a, const omr_element &b) {
-    return !(a == b);
-  }
+  friend bool operator!=(const omr_element &a, const omr_element &b) { return !(a == b); }
 };
 
 /// @brief The OMR format a result `type` names ("Csv", "JSON", "xml"...), or
@@ -61,8 +59,7 @@ inline omr_format sniff_omr_format(std::string_view bytes) noexcept {
 
 namespace detail {
 inline error omr_error(std::string_view format, const std::string &what) {
-  return error(error_kind::decode,
-               "OMR " + std::string(format) + " result: " + what);
+  return error(error_kind::decode, "OMR " + std::string(format) + " result: " + what);
 }
 } // namespace detail
 
@@ -86,25 +83,29 @@ inline result<std::vector<omr_element>> parse_omr_csv(std::string_view bytes) {
       return detail::omr_error("Csv", "row " + std::to_string(i + 1) +
                                           " has one field; expected name,value");
     if (row[0].empty())
-      return detail::omr_error("Csv", "row " + std::to_string(i + 1) + " has an empty element name");
+      return detail::omr_error("Csv",
+                               "row " + std::to_string(i + 1) + " has an empty element name");
     out.push_back(omr_element{std::move(row[0]), std::move(row[1])});
   }
   return out;
 }
 
 namespace detail {
-inline const nlohmann::json *omr_member(const nlohmann::json &obj,
-                                        std::string_view key) {
+inline const nlohmann::json *omr_member(const nlohmann::json &obj, std::string_view key) {
   for (auto it = obj.begin(); it != obj.end(); ++it)
     if (result_type_is(it.key(), key)) return &it.value();
   return nullptr;
 }
 // Strings as they are, null as "", other scalars in their JSON spelling.
 inline bool omr_scalar(const nlohmann::json &v, std::string &out) {
-  if (v.is_string()) out = v.get_ref<const std::string &>();
-  else if (v.is_null()) out.clear();
-  else if (v.is_primitive()) out = v.dump();
-  else return false;
+  if (v.is_string())
+    out = v.get_ref<const std::string &>();
+  else if (v.is_null())
+    out.clear();
+  else if (v.is_primitive())
+    out = v.dump();
+  else
+    return false;
   return true;
 }
 } // namespace detail
@@ -120,8 +121,7 @@ inline result<std::vector<omr_element>> parse_omr_json(std::string_view bytes) {
       list = detail::omr_member(j, "Elements");
       if (!list) return detail::omr_error("Json", "no \"Elements\" member");
     }
-    if (!list->is_array())
-      return detail::omr_error("Json", "\"Elements\" is not a list");
+    if (!list->is_array()) return detail::omr_error("Json", "\"Elements\" is not a list");
     std::vector<omr_element> out;
     out.reserve(list->size());
     std::size_t n = 0;
@@ -171,9 +171,8 @@ inline result<std::vector<omr_element>> parse_omr_xml(std::string_view bytes) {
     return detail::omr_error("Xml", std::string(parsed.description()) + " at byte " +
                                         std::to_string(parsed.offset));
   auto root = doc.document_element();
-  auto elements = detail::omr_xml_name_is(root, "Elements")
-                      ? root
-                      : detail::omr_xml_child(root, "Elements");
+  auto elements =
+      detail::omr_xml_name_is(root, "Elements") ? root : detail::omr_xml_child(root, "Elements");
   if (!elements) return detail::omr_error("Xml", "no <Elements> element");
   std::vector<omr_element> out;
   std::size_t n = 0;
@@ -181,8 +180,7 @@ inline result<std::vector<omr_element>> parse_omr_xml(std::string_view bytes) {
     if (e.type() != pugi::node_element) continue;
     ++n;
     auto name = detail::omr_xml_child(e, "Name");
-    if (!name)
-      return detail::omr_error("Xml", "element " + std::to_string(n) + " has no <Name>");
+    if (!name) return detail::omr_error("Xml", "element " + std::to_string(n) + " has no <Name>");
     omr_element el;
     el.name = name.text().get();
     if (el.name.empty())

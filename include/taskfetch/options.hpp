@@ -19,7 +19,10 @@ namespace taskfetch {
 class options {
 public:
   /// @brief Service root, e.g. "https://api.aspose.cloud" (the default).
-  options &base_url(std::string url) { base_url_ = std::move(url); return *this; }
+  options &base_url(std::string url) {
+    base_url_ = std::move(url);
+    return *this;
+  }
   /// @brief client_credentials pair for /connect/token.
   options &credentials(std::string id, std::string secret) {
     client_id_ = std::move(id);
@@ -27,23 +30,50 @@ public:
     return *this;
   }
   /// @brief A fixed bearer token instead of credentials (never refreshed).
-  options &bearer_token(std::string token) { bearer_ = std::move(token); return *this; }
+  options &bearer_token(std::string token) {
+    bearer_ = std::move(token);
+    return *this;
+  }
   /// @brief Overall deadline of one operation (fetch, wait, run...); default 300 s.
-  options &timeout(duration d) { timeout_ = d; return *this; }
+  options &timeout(duration d) {
+    timeout_ = d;
+    return *this;
+  }
   /// @brief TCP connect timeout; default 10 s.
-  options &connect_timeout(duration d) { connect_timeout_ = d; return *this; }
+  options &connect_timeout(duration d) {
+    connect_timeout_ = d;
+    return *this;
+  }
   /// @brief Longest silence while reading an answer; default 60 s.
-  options &read_timeout(duration d) { read_timeout_ = d; return *this; }
+  options &read_timeout(duration d) {
+    read_timeout_ = d;
+    return *this;
+  }
   /// @brief An extra trusted CA (PEM), added to the system store.
-  options &ca_file(std::string path) { ca_file_ = std::move(path); return *this; }
+  options &ca_file(std::string path) {
+    ca_file_ = std::move(path);
+    return *this;
+  }
   /// @brief Allow http:// to hosts other than loopback (off by default).
-  options &allow_insecure_http(bool on) { insecure_http_ = on; return *this; }
+  options &allow_insecure_http(bool on) {
+    insecure_http_ = on;
+    return *this;
+  }
   /// @brief Most connections kept open to the service; default 16.
-  options &max_connections(std::size_t n) { max_connections_ = n; return *this; }
+  options &max_connections(std::size_t n) {
+    max_connections_ = n;
+    return *this;
+  }
   /// @brief Largest answer accepted, in bytes; 0 (default) means no cap.
-  options &max_response_bytes(std::uint64_t n) { max_response_bytes_ = n; return *this; }
+  options &max_response_bytes(std::uint64_t n) {
+    max_response_bytes_ = n;
+    return *this;
+  }
   /// @brief Path prefix for the token endpoint; default "/connect/token".
-  options &token_path(std::string p) { token_path_ = std::move(p); return *this; }
+  options &token_path(std::string p) {
+    token_path_ = std::move(p);
+    return *this;
+  }
 
   /// @brief The service root.
   const std::string &base_url() const noexcept { return base_url_; }

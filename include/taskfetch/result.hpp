@@ -42,25 +42,34 @@ public:
   /// @brief Same as has_value().
   explicit operator bool() const noexcept { return has_value(); }
   /// @brief The value; throws fetch_error if an error is held.
-  T &value() & { check(); return std::get<0>(v_); }
+  T &value() & {
+    check();
+    return std::get<0>(v_);
+  }
   /// @brief Const overload of value().
-  const T &value() const & { check(); return std::get<0>(v_); }
+  const T &value() const & {
+    check();
+    return std::get<0>(v_);
+  }
   /// @brief Rvalue overload of value().
-  T &&value() && { check(); return std::get<0>(std::move(v_)); }
+  T &&value() && {
+    check();
+    return std::get<0>(std::move(v_));
+  }
   /// @brief The value, unchecked.
-  T &operator*() & noexcept { return *std::get_if<0>(&v_); }
+  T &operator*() &noexcept { return *std::get_if<0>(&v_); }
   /// @brief Const unchecked access.
-  const T &operator*() const & noexcept { return *std::get_if<0>(&v_); }
+  const T &operator*() const &noexcept { return *std::get_if<0>(&v_); }
   /// @brief Rvalue unchecked access.
-  T &&operator*() && noexcept { return std::move(*std::get_if<0>(&v_)); }
+  T &&operator*() &&noexcept { return std::move(*std::get_if<0>(&v_)); }
   /// @brief Member access to the value, unchecked.
   T *operator->() noexcept { return std::get_if<0>(&v_); }
   /// @brief Const member access, unchecked.
   const T *operator->() const noexcept { return std::get_if<0>(&v_); }
   /// @brief The error; only valid when !has_value().
-  const taskfetch::error &error() const & noexcept { return *std::get_if<1>(&v_); }
+  const taskfetch::error &error() const &noexcept { return *std::get_if<1>(&v_); }
   /// @brief Mutable access to the error.
-  taskfetch::error &error() & noexcept { return *std::get_if<1>(&v_); }
+  taskfetch::error &error() &noexcept { return *std::get_if<1>(&v_); }
 
 private:
   void check() const {
@@ -86,9 +95,9 @@ public:
     if (failed_) throw fetch_error(e_);
   }
   /// @brief The error; only valid on failure.
-  const taskfetch::error &error() const & noexcept { return e_; }
+  const taskfetch::error &error() const &noexcept { return e_; }
   /// @brief Mutable access to the error.
-  taskfetch::error &error() & noexcept { return e_; }
+  taskfetch::error &error() &noexcept { return e_; }
 
 private:
   taskfetch::error e_;

@@ -84,10 +84,10 @@ inline table table_from_text(std::string_view text) {
 inline result<table> table_from_result(std::string_view bytes, std::string_view type) {
   if (result_type_is(type, "Csv") || result_type_is(type, "")) return table_from_csv(bytes);
   if (result_type_is(type, "Text")) return table_from_text(bytes);
-  return error(error_kind::decode,
-               "a table cannot be read from a result of type \"" + std::string(type) +
-                   "\" (submit with resultTypeTable Csv or CsvAndExcel, or "
-                   "fetch the raw bytes)");
+  return error(error_kind::decode, "a table cannot be read from a result of type \"" +
+                                       std::string(type) +
+                                       "\" (submit with resultTypeTable Csv or CsvAndExcel, or "
+                                       "fetch the raw bytes)");
 }
 
 } // namespace taskfetch

@@ -32,12 +32,12 @@ constexpr std::string_view to_string(task_state s) noexcept {
 /// @brief One poll's answer, without the result data.
 struct task_status {
   task_state state = task_state::unknown; ///< the mapped state
-  std::string id;                  ///< the id the service echoed
-  std::string word;                ///< the raw status word that decided it
-  std::string response_status;     ///< responseStatusCode, if sent
-  std::vector<std::string> messages; ///< error.messages, if any
-  std::vector<std::string> warnings; ///< error.warnings, if any
-  std::size_t result_count = 0;    ///< entries in results (0 when null)
+  std::string id;                         ///< the id the service echoed
+  std::string word;                       ///< the raw status word that decided it
+  std::string response_status;            ///< responseStatusCode, if sent
+  std::vector<std::string> messages;      ///< error.messages, if any
+  std::vector<std::string> warnings;      ///< error.warnings, if any
+  std::size_t result_count = 0;           ///< entries in results (0 when null)
 };
 
 } // namespace taskfetch

@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   if (!again) std::abort();
   // A row holding one empty field and an empty row both write as "".
   for (std::size_t i = 0; i < whole->size(); ++i)
-    if ((*whole)[i] != (*again)[i] && !((*whole)[i].empty() && (*again)[i] == std::vector<std::string>{""}))
+    if ((*whole)[i] != (*again)[i] &&
+        !((*whole)[i].empty() && (*again)[i] == std::vector<std::string>{""}))
       std::abort();
   return 0;
 }

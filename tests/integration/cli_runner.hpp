@@ -21,7 +21,8 @@ struct cli_result {
 };
 
 /// Starts the CLI with @p args; stdout/stderr go to @p out / @p err.
-inline pid_t spawn_cli(const std::vector<std::string> &args, const fs::path &out, const fs::path &err) {
+inline pid_t spawn_cli(const std::vector<std::string> &args, const fs::path &out,
+                       const fs::path &err) {
   std::vector<std::string> all{TASKFETCH_CLI_PATH};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char *> argv;

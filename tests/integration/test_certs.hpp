@@ -36,8 +36,8 @@ inline void add_ext(X509 *cert, X509 *issuer, int nid, const char *value) {
   X509_EXTENSION_free(ext);
 }
 
-inline X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key, long serial,
-                       bool ca) {
+inline X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key,
+                       long serial, bool ca) {
   X509 *c = X509_new();
   X509_set_version(c, 2);
   ASN1_INTEGER_set(X509_get_serialNumber(c), serial);
@@ -45,7 +45,8 @@ inline X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *is
   X509_gmtime_adj(X509_getm_notAfter(c), 3600L * 24);
   X509_set_pubkey(c, key);
   X509_NAME *name = X509_get_subject_name(c);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char *>(cn), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char *>(cn),
+                             -1, -1, 0);
   X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer) : name);
   if (ca) {
     add_ext(c, issuer ? issuer : c, NID_basic_constraints, "critical,CA:TRUE");
@@ -74,7 +75,9 @@ inline files make(const std::filesystem::path &dir) {
   };
   write(f.ca_cert, [&](FILE *fp) { PEM_write_X509(fp, ca); });
   write(f.server_cert, [&](FILE *fp) { PEM_write_X509(fp, srv); });
-  write(f.server_key, [&](FILE *fp) { PEM_write_PrivateKey(fp, srv_key, nullptr, nullptr, 0, nullptr, nullptr); });
+  write(f.server_key, [&](FILE *fp) {
+    PEM_write_PrivateKey(fp, srv_key, nullptr, nullptr, 0, nullptr, nullptr);
+  });
   X509_free(srv);
   X509_free(ca);
   EVP_PKEY_free(srv_key);

@@ -32,8 +32,9 @@ TEST_CASE("CLI exit 1 and batch report lines; exit 5 when every task fails on cr
   for (auto &i : ids) list += i + "\n";
   std::ofstream(tmp.path / "ids.txt") << list;
   const auto out = tmp.path / "out";
-  auto r = run_cli(against(emu, {"fetch", "recognize-table", "--ids", (tmp.path / "ids.txt").string(), "--out-dir",
-                                 out.string(), "--jobs", "4"}));
+  auto r =
+      run_cli(against(emu, {"fetch", "recognize-table", "--ids", (tmp.path / "ids.txt").string(),
+                            "--out-dir", out.string(), "--jobs", "4"}));
   CHECK(r.code == 1);
   std::size_t lines = 0;
   for (char c : r.out) lines += c == '\n';
@@ -45,9 +46,9 @@ TEST_CASE("CLI exit 1 and batch report lines; exit 5 when every task fails on cr
     ++files;
   }
   CHECK(files == 20);
-  auto bad = run_cli({"fetch", "recognize-table", "--ids", (tmp.path / "ids.txt").string(), "--out-dir",
-                      (tmp.path / "o2").string(), "--base-url", emu.base_url(), "--client-id", "x",
-                      "--client-secret", "wrong-secret-value", "--verbose"});
+  auto bad = run_cli({"fetch", "recognize-table", "--ids", (tmp.path / "ids.txt").string(),
+                      "--out-dir", (tmp.path / "o2").string(), "--base-url", emu.base_url(),
+                      "--client-id", "x", "--client-secret", "wrong-secret-value", "--verbose"});
   CHECK(bad.code == 5);
   CHECK(bad.out.find("wrong-secret-value") == std::string::npos); // never printed
   CHECK(bad.err.find("wrong-secret-value") == std::string::npos);
@@ -71,16 +72,18 @@ TEST_CASE("CLI exits 3, 4, 6, 7 and 8") {
   REQUIRE(emu.start());
   emulator::task_spec failed;
   failed.outcome = emulator::processed::failed({"the page is upside down"});
-  auto r3 = run_cli(against(emu, {"fetch", "recognize-table", emu.add_task("recognize-table", failed)}));
+  auto r3 =
+      run_cli(against(emu, {"fetch", "recognize-table", emu.add_task("recognize-table", failed)}));
   CHECK(r3.code == 3);
   CHECK(r3.err.find("the page is upside down") != std::string::npos);
   CHECK(run_cli(against(emu, {"fetch", "recognize-table", "unknown-id"})).code == 4);
   emulator::task_spec slow;
   slow.processing_for = 60s;
-  auto r6 = run_cli(against(emu, {"fetch", "recognize-table", emu.add_task("recognize-table", slow), "--timeout", "2"}));
+  auto r6 = run_cli(against(
+      emu, {"fetch", "recognize-table", emu.add_task("recognize-table", slow), "--timeout", "2"}));
   CHECK(r6.code == 6);
-  auto r7 = run_cli({"fetch", "recognize-table", "x", "--base-url", "http://127.0.0.1:1", "--client-id", "a",
-                     "--client-secret", "b", "--timeout", "2"});
+  auto r7 = run_cli({"fetch", "recognize-table", "x", "--base-url", "http://127.0.0.1:1",
+                     "--client-id", "a", "--client-secret", "b", "--timeout", "2"});
   CHECK(r7.code == 7);
   emulator::fault bad64;
   bad64.what = emulator::fault::kind::invalid_base64;
@@ -88,8 +91,8 @@ TEST_CASE("CLI exits 3, 4, 6, 7 and 8") {
   emu.inject(bad64);
   temp_dir tmp;
   std::ofstream(tmp.path / "keep.csv") << "old";
-  auto r8 = run_cli(against(emu, {"fetch", "recognize-table", emu.add_task("recognize-table", {}), "-o",
-                                  (tmp.path / "keep.csv").string()}));
+  auto r8 = run_cli(against(emu, {"fetch", "recognize-table", emu.add_task("recognize-table", {}),
+                                  "-o", (tmp.path / "keep.csv").string()}));
   CHECK(r8.code == 8);
   CHECK(slurp(tmp.path / "keep.csv") == "old"); // a failed fetch never replaces a file
   CHECK(tmp.entries() == 1);                    // nor leaves a temporary
@@ -104,7 +107,8 @@ TEST_CASE("CLI over HTTPS: --ca-file trusts a private CA; without it exit 7 at o
   emulator emu(eo);
   REQUIRE(emu.start());
   const auto id = emu.add_task("recognize-table", {});
-  CHECK(run_cli(against(emu, {"fetch", "recognize-table", id, "--ca-file", certs.ca_cert.string()})).code == 0);
+  CHECK(run_cli(against(emu, {"fetch", "recognize-table", id, "--ca-file", certs.ca_cert.string()}))
+            .code == 0);
   const auto t0 = std::chrono::steady_clock::now();
   CHECK(run_cli(against(emu, {"fetch", "recognize-table", id})).code == 7);
   CHECK(std::chrono::steady_clock::now() - t0 < 2s); // not retried
@@ -122,7 +126,8 @@ TEST_CASE("CLI submit, status, run and cancel") {
   CHECK(st.code == 0);
   CHECK(st.out.rfind("done\t", 0) == 0);
   temp_dir tmp;
-  auto run = run_cli(against(emu, {"run", "djvu2pdf", data + "/book.djvu", "-o", (tmp.path / "b.pdf").string()}));
+  auto run = run_cli(
+      against(emu, {"run", "djvu2pdf", data + "/book.djvu", "-o", (tmp.path / "b.pdf").string()}));
   CHECK(run.code == 0);
   CHECK(slurp(tmp.path / "b.pdf").rfind("%PDF-", 0) == 0);
   CHECK(run_cli(against(emu, {"cancel", "recognize-template", id})).code == 0);

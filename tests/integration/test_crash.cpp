@@ -24,15 +24,18 @@ TEST_CASE("crash test: kill -9 a journalled batch at random moments, rerun, lose
   fs::create_directories(in);
   constexpr int inputs = 60;
   for (int i = 0; i < inputs; ++i)
-    std::ofstream(in / ("statement-" + std::to_string(i) + ".png")) << "scan #" << i << " " << std::string(i * 37, '#');
+    std::ofstream(in / ("statement-" + std::to_string(i) + ".png"))
+        << "scan #" << i << " " << std::string(i * 37, '#');
   const std::size_t jobs = 4;
-  const std::vector<std::string> cmd = against(emu, {"run", "recognize-table", "--inputs", in.string(), "--out-dir",
-                                                     out.string(), "--jobs", std::to_string(jobs), "--quiet"});
+  const std::vector<std::string> cmd =
+      against(emu, {"run", "recognize-table", "--inputs", in.string(), "--out-dir", out.string(),
+                    "--jobs", std::to_string(jobs), "--quiet"});
   std::mt19937 rng(20261122);
   int kills = 0;
   for (int round = 0; round < 5; ++round) {
     const pid_t pid = spawn_cli(cmd, tmp.path / "o", tmp.path / "e");
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(50, 600)(rng)));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(50, 600)(rng)));
     if (::kill(pid, SIGKILL) == 0) ++kills;
     wait_exit(pid);
   }

@@ -24,7 +24,8 @@ outcome fetch_with(emulator &emu, std::optional<fault> f, options opts, std::str
   auto api = make_client(opts);
   const auto t0 = std::chrono::steady_clock::now();
   auto r = api.fetch<endpoints::djvu2pdf>(id, decoders::to_file{tmp.path / "out.pdf"});
-  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  const auto took =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   emu.clear_faults();
   const std::size_t files = tmp.entries();
   if (r) CHECK(slurp(r->path) == pdf_of(65536));
@@ -58,7 +59,8 @@ TEST_CASE("5xx and 429, with and without Retry-After, are retried") {
   auto secs = fetch_with(emu, http_fault(429, "1"), opts);
   REQUIRE(secs.r);
   CHECK(secs.took >= 900ms);
-  auto date = fetch_with(emu, http_fault(503, detail::format_http_date(std::chrono::system_clock::now() + 2s)), opts);
+  auto date = fetch_with(
+      emu, http_fault(503, detail::format_http_date(std::chrono::system_clock::now() + 2s)), opts);
   REQUIRE(date.r);
   CHECK(date.took >= 900ms);
   // An absurd Retry-After beyond the deadline: give up at once with the 503.
@@ -113,7 +115,8 @@ TEST_CASE("a stalled body hits the read timeout; the deadline bounds everything"
   stall.times = 0;
   auto always = fetch_with(emu, stall, options(opts).timeout(2s));
   REQUIRE_FALSE(always.r);
-  CHECK((always.r.error().kind() == error_kind::transport || always.r.error().kind() == error_kind::timed_out));
+  CHECK((always.r.error().kind() == error_kind::transport ||
+         always.r.error().kind() == error_kind::timed_out));
   CHECK(always.took < 3s);
   CHECK(always.files == 0);
 }
@@ -131,7 +134,8 @@ TEST_CASE("malformed answers: bad JSON, wrong shape, bad base64, unknown status 
   emulator emu(fast_emulator());
   REQUIRE(emu.start());
   const auto opts = client_options(emu);
-  for (kind k : {kind::malformed_json, kind::wrong_shape, kind::invalid_base64, kind::unknown_status}) {
+  for (kind k :
+       {kind::malformed_json, kind::wrong_shape, kind::invalid_base64, kind::unknown_status}) {
     auto o = fetch_with(emu, make(k, 0), opts);
     REQUIRE_FALSE(o.r);
     CHECK(o.r.error().kind() == error_kind::malformed_response);

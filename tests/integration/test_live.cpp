@@ -101,9 +101,10 @@ TEST_CASE("tokens: all three client-auth styles, expiry and refresh") {
   emulator emu(eo);
   REQUIRE(emu.start());
   httplib::Client raw(emu.base_url());
-  auto form = raw.Post("/connect/token",
-                       "grant_type=client_credentials&client_id=demo-client&client_secret=demo-secret",
-                       "application/x-www-form-urlencoded");
+  auto form =
+      raw.Post("/connect/token",
+               "grant_type=client_credentials&client_id=demo-client&client_secret=demo-secret",
+               "application/x-www-form-urlencoded");
   REQUIRE(form);
   CHECK(form->status == 200);
   httplib::MultipartFormDataItems items{{"grant_type", "client_credentials", "", ""},
@@ -112,11 +113,14 @@ TEST_CASE("tokens: all three client-auth styles, expiry and refresh") {
   auto multi = raw.Post("/connect/token", items);
   REQUIRE(multi);
   CHECK(multi->status == 200);
-  httplib::Headers basic{{"Authorization", "Basic " + detail::base64_encode("demo-client:demo-secret")}};
-  auto b = raw.Post("/connect/token", basic, "grant_type=client_credentials", "application/x-www-form-urlencoded");
+  httplib::Headers basic{
+      {"Authorization", "Basic " + detail::base64_encode("demo-client:demo-secret")}};
+  auto b = raw.Post("/connect/token", basic, "grant_type=client_credentials",
+                    "application/x-www-form-urlencoded");
   REQUIRE(b);
   CHECK(b->status == 200);
-  auto wrong = raw.Post("/connect/token", "grant_type=client_credentials&client_id=demo-client&client_secret=x",
+  auto wrong = raw.Post("/connect/token",
+                        "grant_type=client_credentials&client_id=demo-client&client_secret=x",
                         "application/x-www-form-urlencoded");
   REQUIRE(wrong);
   CHECK(wrong->status == 400);
@@ -179,11 +183,15 @@ TEST_CASE("batch: shared client, bounded concurrency, one failure never fails th
   std::vector<int> seen(ids.size(), 0);
   auto sum = fetch_batch<endpoints::recognize_table>(
       api, ids,
-      [&](std::size_t i, const std::string &) { return decoders::to_file{tmp.path / (std::to_string(i) + ".csv")}; },
+      [&](std::size_t i, const std::string &) {
+        return decoders::to_file{tmp.path / (std::to_string(i) + ".csv")};
+      },
       [&](std::size_t i, const std::string &, const auto &r) {
         ++seen[i];
-        if (i == 17) CHECK(r.error().kind() == error_kind::not_found);
-        else CHECK(r);
+        if (i == 17)
+          CHECK(r.error().kind() == error_kind::not_found);
+        else
+          CHECK(r);
       },
       batch_options{8, {}});
   CHECK(sum.done == 299);

@@ -10,8 +10,7 @@ using namespace taskfetch::detail;
 
 namespace {
 // The decoder fed in pieces of @p step bytes.
-std::string decode_chunked(const std::string &text, std::size_t step, base64_decoder &d,
-                           bool &ok) {
+std::string decode_chunked(const std::string &text, std::size_t step, base64_decoder &d, bool &ok) {
   std::string out;
   auto sink = [&](const char *p, std::size_t n) {
     out.append(p, n);
@@ -74,12 +73,12 @@ TEST_CASE("base64 rejects bad length and bad padding") {
   decode_chunked("Zm9vY", 2, d, ok);
   CHECK_FALSE(ok);
   CHECK(d.error() == base64_decoder::errc::bad_length);
-  CHECK_FALSE(base64_decode("Zg="));   // padding cut short
-  CHECK_FALSE(base64_decode("Z==="));  // too much padding
+  CHECK_FALSE(base64_decode("Zg="));  // padding cut short
+  CHECK_FALSE(base64_decode("Z===")); // too much padding
   CHECK_FALSE(base64_decode("===="));
   CHECK_FALSE(base64_decode("Zg==Zg==")); // data after padding
-  CHECK_FALSE(base64_decode("Zh=="));  // non-zero bits in the padding
-  CHECK_FALSE(base64_decode("Zm9=")); // 'Zm9=' leaves bits set
+  CHECK_FALSE(base64_decode("Zh=="));     // non-zero bits in the padding
+  CHECK_FALSE(base64_decode("Zm9="));     // 'Zm9=' leaves bits set
   CHECK(base64_decode("Zm8=").value() == "fo");
   auto e = base64_decode("Zg=x");
   REQUIRE_FALSE(e);

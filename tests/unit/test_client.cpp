@@ -38,12 +38,15 @@ std::string ocr_answer(const std::string &status, const std::string &data = {},
   std::string results = "null";
   if (status == "Completed")
     results = "[{\"type\":\"" + type + "\",\"data\":\"" + detail::base64_encode(data) + "\"}]";
-  return "{\"id\":\"t1\",\"taskStatus\":\"" + status + "\",\"responseStatusCode\":\"Ok\",\"results\":" +
-         results + ",\"error\":" + error + "}";
+  return "{\"id\":\"t1\",\"taskStatus\":\"" + status +
+         "\",\"responseStatusCode\":\"Ok\",\"results\":" + results + ",\"error\":" + error + "}";
 }
 std::string omr_answer(const std::string &word, const std::string &data = {}) {
-  std::string results = word == "Ok" ? "[{\"type\":\"Csv\",\"data\":\"" + detail::base64_encode(data) + "\"}]" : "null";
-  return "{\"id\":\"t1\",\"responseStatusCode\":\"" + word + "\",\"results\":" + results + ",\"error\":null}";
+  std::string results =
+      word == "Ok" ? "[{\"type\":\"Csv\",\"data\":\"" + detail::base64_encode(data) + "\"}]"
+                   : "null";
+  return "{\"id\":\"t1\",\"responseStatusCode\":\"" + word + "\",\"results\":" + results +
+         ",\"error\":null}";
 }
 constexpr const char *table_path = "/v5.0/ocr/RecognizeTable";
 constexpr const char *omr_fetch = "/v5.0/omr/RecognizeTemplate/GetRecognizeTemplate";
@@ -54,7 +57,8 @@ TEST_CASE("fetch waits through Pending and Processing, then decodes the table") 
   fixture f;
   f.net.on(http_method::get, table_path, scripted_reply::json(200, ocr_answer("Pending")))
       .on(http_method::get, table_path, scripted_reply::json(200, ocr_answer("Processing")), 2)
-      .on(http_method::get, table_path, scripted_reply::json(200, ocr_answer("Completed", "0,1\na,b\n")));
+      .on(http_method::get, table_path,
+          scripted_reply::json(200, ocr_answer("Completed", "0,1\na,b\n")));
   std::vector<std::string> seen;
   call_options co;
   co.on_status = [&](const task_status &s) { seen.push_back(s.word); };
@@ -69,16 +73,18 @@ TEST_CASE("fetch waits through Pending and Processing, then decodes the table") 
   const auto reqs = f.net.requests();
   REQUIRE(reqs.size() == 5);
   CHECK(reqs[0].target == "/connect/token");
-  CHECK(reqs[0].body ==
-        "grant_type=client_credentials&client_id=id&client_secret=s+e%26cret");
+  CHECK(reqs[0].body == "grant_type=client_credentials&client_id=id&client_secret=s+e%26cret");
   CHECK(reqs[1].target == "/v5.0/ocr/RecognizeTable?id=t1");
   CHECK(find_header(reqs[1].headers, "authorization").value() == "Bearer token-1");
 }
 
 TEST_CASE("OCR terminal states: Error with and without messages, NotExist, unknown word") {
   fixture f;
-  f.net.on(http_method::get, pdf_path,
-           scripted_reply::json(200, ocr_answer("Error", "", "", R"({"messages":["bad page","no text"],"warnings":null})")))
+  f.net
+      .on(http_method::get, pdf_path,
+          scripted_reply::json(
+              200, ocr_answer("Error", "", "",
+                              R"({"messages":["bad page","no text"],"warnings":null})")))
       .on(http_method::get, pdf_path, scripted_reply::json(200, ocr_answer("Error")))
       .on(http_method::get, pdf_path, scripted_reply::json(200, ocr_answer("NotExist")))
       .on(http_method::get, pdf_path, scripted_reply::json(200, ocr_answer("Sleeping")));
@@ -105,7 +111,8 @@ TEST_CASE("OMR responseStatusCode: every word of both vocabularies") {
     fixture f;
     f.net.on(http_method::get, omr_fetch, scripted_reply::json(200, omr_answer(pending)))
         .on(http_method::get, omr_fetch,
-            scripted_reply::json(200, omr_answer("Ok", "Element Name,Value,\nAnimals92,\"selected\"\n")));
+            scripted_reply::json(
+                200, omr_answer("Ok", "Element Name,Value,\nAnimals92,\"selected\"\n")));
     auto r = f.api.fetch<endpoints::recognize_template>("t1");
     REQUIRE_MESSAGE(r, pending);
     REQUIRE(r->size() == 1);
@@ -126,8 +133,9 @@ TEST_CASE("OMR responseStatusCode: every word of both vocabularies") {
     CHECK_MESSAGE(r.error().kind() == error_kind::not_found, gone);
   }
   fixture f;
-  f.net.on(http_method::get, omr_fetch,
-           scripted_reply::json(200, R"({"responseStatusCode":"Ok","results":null})")); // no results
+  f.net.on(
+      http_method::get, omr_fetch,
+      scripted_reply::json(200, R"({"responseStatusCode":"Ok","results":null})")); // no results
   auto r = f.api.fetch<endpoints::recognize_template>("t1");
   REQUIRE_FALSE(r);
   CHECK(r.error().kind() == error_kind::malformed_response);
@@ -137,7 +145,8 @@ TEST_CASE("retries 408, 429 and 5xx, not other 4xx") {
   for (int st : {408, 429, 500, 502, 503, 504}) {
     fixture f;
     f.net.on(http_method::get, table_path, scripted_reply::json(st, "{}"))
-        .on(http_method::get, table_path, scripted_reply::json(200, ocr_answer("Completed", "a\n")));
+        .on(http_method::get, table_path,
+            scripted_reply::json(200, ocr_answer("Completed", "a\n")));
     auto r = f.api.fetch<endpoints::recognize_table>("t1");
     CHECK_MESSAGE(r, st);
     CHECK(f.net.count(table_path) == 2);
@@ -158,7 +167,8 @@ TEST_CASE("retries 408, 429 and 5xx, not other 4xx") {
 
 TEST_CASE("transport failures are retried until the budget runs out; TLS never") {
   fixture f;
-  f.net.on(http_method::get, table_path, scripted_reply::fail(transport_errc::connect), scripted_transport::forever);
+  f.net.on(http_method::get, table_path, scripted_reply::fail(transport_errc::connect),
+           scripted_transport::forever);
   auto r = f.api.fetch<endpoints::recognize_table>("t1");
   REQUIRE_FALSE(r);
   CHECK(r.error().kind() == error_kind::transport);
@@ -166,7 +176,8 @@ TEST_CASE("transport failures are retried until the budget runs out; TLS never")
   for (auto d : f.clock.sleeps()) CHECK(d <= 30s);
 
   fixture g;
-  g.net.on(http_method::get, table_path, scripted_reply::fail(transport_errc::tls), scripted_transport::forever);
+  g.net.on(http_method::get, table_path, scripted_reply::fail(transport_errc::tls),
+           scripted_transport::forever);
   auto t = g.api.fetch<endpoints::recognize_table>("t1");
   REQUIRE_FALSE(t);
   CHECK(t.error().transport_code() == transport_errc::tls);
@@ -179,7 +190,8 @@ TEST_CASE("a connection dropped mid-body is retried and the decoder starts over"
   cut.cut_after = 60;
   cut.chunk_size = 7;
   f.net.on(http_method::get, pdf_path, cut)
-      .on(http_method::get, pdf_path, scripted_reply::json(200, ocr_answer("Completed", "%PDF-1.4 whole file", "Pdf")));
+      .on(http_method::get, pdf_path,
+          scripted_reply::json(200, ocr_answer("Completed", "%PDF-1.4 whole file", "Pdf")));
   auto r = f.api.fetch<endpoints::djvu2pdf>("t1");
   REQUIRE(r);
   CHECK(*r == "%PDF-1.4 whole file");
@@ -188,8 +200,11 @@ TEST_CASE("a connection dropped mid-body is retried and the decoder starts over"
 TEST_CASE("Retry-After: delta-seconds and HTTP-date are honoured; beyond the deadline gives up") {
   {
     fixture f;
-    f.net.on(http_method::get, table_path, scripted_reply::json(429, "{}").header("Retry-After", "7"))
-        .on(http_method::get, table_path, scripted_reply::json(200, ocr_answer("Completed", "a\n")));
+    f.net
+        .on(http_method::get, table_path,
+            scripted_reply::json(429, "{}").header("Retry-After", "7"))
+        .on(http_method::get, table_path,
+            scripted_reply::json(200, ocr_answer("Completed", "a\n")));
     REQUIRE(f.api.fetch<endpoints::recognize_table>("t1"));
     REQUIRE(f.clock.sleeps().size() == 1);
     CHECK(f.clock.sleeps()[0] >= 7s);
@@ -197,9 +212,11 @@ TEST_CASE("Retry-After: delta-seconds and HTTP-date are honoured; beyond the dea
   {
     fixture f;
     // The manual clock's wall time is 2023-11-14T22:13:20Z.
-    f.net.on(http_method::get, table_path,
-             scripted_reply::json(503, "{}").header("Retry-After", "Tue, 14 Nov 2023 22:13:32 GMT"))
-        .on(http_method::get, table_path, scripted_reply::json(200, ocr_answer("Completed", "a\n")));
+    f.net
+        .on(http_method::get, table_path,
+            scripted_reply::json(503, "{}").header("Retry-After", "Tue, 14 Nov 2023 22:13:32 GMT"))
+        .on(http_method::get, table_path,
+            scripted_reply::json(200, ocr_answer("Completed", "a\n")));
     REQUIRE(f.api.fetch<endpoints::recognize_table>("t1"));
     REQUIRE(f.clock.sleeps().size() == 1);
     CHECK(f.clock.sleeps()[0] >= 12s);
@@ -251,7 +268,9 @@ TEST_CASE("a cancellation token stops the wait") {
 
 TEST_CASE("tokens: cached, refreshed once on 401, refreshed on expiry, wrong credentials") {
   fixture f;
-  f.net.on(http_method::get, table_path, scripted_reply::json(200, ocr_answer("Completed", "a\n")), 2)
+  f.net
+      .on(http_method::get, table_path, scripted_reply::json(200, ocr_answer("Completed", "a\n")),
+          2)
       .on(http_method::get, table_path, scripted_reply::json(401, R"({"title":"Unauthorized"})"))
       .on(http_method::get, table_path, scripted_reply::json(200, ocr_answer("Completed", "a\n")));
   REQUIRE(f.api.fetch<endpoints::recognize_table>("t1"));
@@ -266,7 +285,8 @@ TEST_CASE("tokens: cached, refreshed once on 401, refreshed on expiry, wrong cre
   CHECK(f.net.tokens_issued() == 3);
 
   fixture g;
-  g.net.on(http_method::get, table_path, scripted_reply::json(401, "{}"), scripted_transport::forever);
+  g.net.on(http_method::get, table_path, scripted_reply::json(401, "{}"),
+           scripted_transport::forever);
   auto r = g.api.fetch<endpoints::recognize_table>("t1");
   REQUIRE_FALSE(r);
   CHECK(r.error().kind() == error_kind::auth);
@@ -274,7 +294,8 @@ TEST_CASE("tokens: cached, refreshed once on 401, refreshed on expiry, wrong cre
 
   fixture h;
   h.net.serve_tokens(false).on(http_method::post, "/connect/token",
-                               scripted_reply::json(400, R"({"error":"invalid_client"})"), scripted_transport::forever);
+                               scripted_reply::json(400, R"({"error":"invalid_client"})"),
+                               scripted_transport::forever);
   auto w = h.api.fetch<endpoints::recognize_table>("t1");
   REQUIRE_FALSE(w);
   CHECK(w.error().kind() == error_kind::auth);
@@ -311,11 +332,13 @@ TEST_CASE("task ids are percent-encoded; control characters are refused before a
 }
 
 TEST_CASE("malformed answers are malformed_response and not retried") {
-  for (std::string body : {std::string("{\"taskStatus\":\"Completed\",\"results\":[{\"data\":\"%%%\"}]}"),
-                           std::string("{\"taskStatus\":"), std::string("<html>502</html>"),
-                           std::string("{\"taskStatus\":5}"), std::string("{\"results\":7}")}) {
+  for (std::string body :
+       {std::string("{\"taskStatus\":\"Completed\",\"results\":[{\"data\":\"%%%\"}]}"),
+        std::string("{\"taskStatus\":"), std::string("<html>502</html>"),
+        std::string("{\"taskStatus\":5}"), std::string("{\"results\":7}")}) {
     fixture f;
-    f.net.on(http_method::get, table_path, scripted_reply::json(200, body), scripted_transport::forever);
+    f.net.on(http_method::get, table_path, scripted_reply::json(200, body),
+             scripted_transport::forever);
     auto r = f.api.fetch<endpoints::recognize_table>("t1");
     REQUIRE_FALSE(r);
     CHECK_MESSAGE(r.error().kind() == error_kind::malformed_response, body);
@@ -327,7 +350,8 @@ TEST_CASE("submit, status, wait, cancel and run") {
   fixture f;
   f.net.on(http_method::post, table_path, scripted_reply::text(200, "\"new-id\"\n"))
       .on(http_method::get, table_path, scripted_reply::json(200, ocr_answer("Pending")))
-      .on(http_method::get, table_path, scripted_reply::json(200, ocr_answer("Completed", "x\n")), 2)
+      .on(http_method::get, table_path, scripted_reply::json(200, ocr_answer("Completed", "x\n")),
+          2)
       .on(http_method::del, table_path, scripted_reply::text(200, ""));
   image_input in{"PNGDATA", ocr_settings{}};
   auto id = f.api.submit<endpoints::recognize_table>(in);
@@ -371,9 +395,12 @@ TEST_CASE("submit is resent only when the server surely did not act on it") {
 
 TEST_CASE("run: submit, wait and fetch under one deadline") {
   fixture f;
-  f.net.on(http_method::post, "/v5.0/omr/RecognizeTemplate/PostRecognizeTemplate", scripted_reply::text(200, "omr-1"))
+  f.net
+      .on(http_method::post, "/v5.0/omr/RecognizeTemplate/PostRecognizeTemplate",
+          scripted_reply::text(200, "omr-1"))
       .on(http_method::get, omr_fetch, scripted_reply::json(200, omr_answer("NotReady")))
-      .on(http_method::get, omr_fetch, scripted_reply::json(200, omr_answer("Ok", "Element Name,Value,\nA,\"\"\n")));
+      .on(http_method::get, omr_fetch,
+          scripted_reply::json(200, omr_answer("Ok", "Element Name,Value,\nA,\"\"\n")));
   omr_input in{{"IMG"}, "PATTERN", omr_format::json, 40};
   auto r = f.api.run<endpoints::recognize_template>(in);
   REQUIRE(r);
@@ -396,7 +423,8 @@ struct recognize_receipt {
 TEST_CASE("a user-defined endpoint trait works in a few lines") {
   fixture f;
   f.net.on(http_method::post, "/v5.0/ocr/RecognizeReceipt", scripted_reply::text(200, "r-1"))
-      .on(http_method::get, "/v5.0/ocr/RecognizeReceipt", scripted_reply::json(200, ocr_answer("Completed", "TOTAL 9.99", "Text")));
+      .on(http_method::get, "/v5.0/ocr/RecognizeReceipt",
+          scripted_reply::json(200, ocr_answer("Completed", "TOTAL 9.99", "Text")));
   auto r = f.api.run<recognize_receipt>(image_input{"JPEG", std::nullopt});
   REQUIRE(r);
   CHECK(*r == "TOTAL 9.99");
@@ -405,7 +433,8 @@ TEST_CASE("a user-defined endpoint trait works in a few lines") {
 
 TEST_CASE("one client shared by threads fetches one token") {
   fixture f;
-  f.net.on(http_method::get, table_path, scripted_reply::json(200, ocr_answer("Completed", "a,b\n")),
+  f.net.on(http_method::get, table_path,
+           scripted_reply::json(200, ocr_answer("Completed", "a,b\n")),
            scripted_transport::forever);
   std::atomic<int> ok{0};
   std::vector<std::thread> ts;

@@ -105,8 +105,10 @@ TEST_CASE("omr decoder reads the contract's Csv, Json and Xml") {
   auto csv = drive(d, {{"Element Name,Value,\nAnimals91,\"\"\nAnimals92,\"selected\"\n", "Csv"}});
   REQUIRE(csv);
   CHECK(*csv == want);
-  auto js = drive(d, {{R"({"Elements":[{"Name":"Animals91","Value":""},{"Name":"Animals92","Value":"selected"}]})",
-                       "Json"}});
+  auto js = drive(
+      d,
+      {{R"({"Elements":[{"Name":"Animals91","Value":""},{"Name":"Animals92","Value":"selected"}]})",
+        "Json"}});
   REQUIRE(js);
   CHECK(*js == want);
   auto xml = drive(d, {{"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<OmrResult><Elements>\n"
@@ -161,7 +163,8 @@ TEST_CASE("bytes decoder: first result, or the named type") {
 
 TEST_CASE("json<T> calls the user's from_json; as<T> uses result_decoder") {
   decoders::json<form> d;
-  auto f = drive(d, {{R"({"Elements":[{"Name":"A","Value":"selected"},{"Name":"B","Value":""}]})", "Json"}});
+  auto f = drive(
+      d, {{R"({"Elements":[{"Name":"A","Value":"selected"},{"Name":"B","Value":""}]})", "Json"}});
   REQUIRE(f);
   REQUIRE(f->elements.size() == 2);
   CHECK(f->elements[0].selected);
@@ -180,9 +183,7 @@ TEST_CASE("json<T> calls the user's from_json; as<T> uses result_decoder") {
 TEST_CASE("to_file writes atomically and never leaves or replaces a partial file") {
   temp_dir tmp;
   const fs::path out = tmp.path / "book.pdf";
-  {
-    std::ofstream(out) << "old";
-  }
+  { std::ofstream(out) << "old"; }
   decoders::to_file bad(out);
   auto r = drive(bad, {{"%PDF-1.4 but then", "Pdf"}}, 2, "%PDF-");
   REQUIRE(r);
@@ -213,8 +214,15 @@ TEST_CASE("to_file writes atomically and never leaves or replaces a partial file
 TEST_CASE("callback decoder streams chunks and restarts on a new attempt") {
   std::string got;
   int restarts = 0;
-  decoders::callback d([&](const char *p, std::size_t n) { got.append(p, n); return true; },
-                       [&] { got.clear(); ++restarts; });
+  decoders::callback d(
+      [&](const char *p, std::size_t n) {
+        got.append(p, n);
+        return true;
+      },
+      [&] {
+        got.clear();
+        ++restarts;
+      });
   fetch_info info;
   REQUIRE(d.begin(info));
   REQUIRE(d.write(0, "abc", 3));

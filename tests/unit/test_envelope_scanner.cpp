@@ -61,9 +61,10 @@ const std::string pdf_bytes = std::string("%PDF-1.4\n") + std::string(5000, '\xC
 } // namespace
 
 TEST_CASE("scanner reads the contract's OCR answer in every chunk size") {
-  const std::string text = R"({"id":"db212989-42b9-422c-8e0d-70acb08474a6","taskStatus":"Completed",)"
-                           R"("responseStatusCode":"Ok","results":[{"type":"Pdf","data":")" +
-                           base64_encode(pdf_bytes) + R"("}],"error":null})";
+  const std::string text =
+      R"({"id":"db212989-42b9-422c-8e0d-70acb08474a6","taskStatus":"Completed",)"
+      R"("responseStatusCode":"Ok","results":[{"type":"Pdf","data":")" +
+      base64_encode(pdf_bytes) + R"("}],"error":null})";
   for (std::size_t step : {1u, 2u, 3u, 7u, 64u, 1000u, 1000000u}) {
     auto o = scan(text, step);
     REQUIRE(o.ok);
@@ -79,10 +80,11 @@ TEST_CASE("scanner reads the contract's OCR answer in every chunk size") {
 }
 
 TEST_CASE("scanner does not rely on member order or case") {
-  const std::string text = "  {\"RESULTS\" : [ {\"Data\":\"" + base64_encode("0,1\n") +
-                           "\" , \"TYPE\":\"Csv\"}, {\"type\":null,\"data\":\"\",\"extra\":[1,{\"a\":\"]\"}]} ] ,"
-                           " \"error\":{\"messages\":[\"a\",\"b\"],\"warnings\":null},"
-                           "\"taskStatus\":\"Completed\", \"n\": -1.5e3, \"t\":true}\n";
+  const std::string text =
+      "  {\"RESULTS\" : [ {\"Data\":\"" + base64_encode("0,1\n") +
+      "\" , \"TYPE\":\"Csv\"}, {\"type\":null,\"data\":\"\",\"extra\":[1,{\"a\":\"]\"}]} ] ,"
+      " \"error\":{\"messages\":[\"a\",\"b\"],\"warnings\":null},"
+      "\"taskStatus\":\"Completed\", \"n\": -1.5e3, \"t\":true}\n";
   for (std::size_t step : {1u, 5u, 4096u}) {
     auto o = scan(text, step);
     REQUIRE(o.ok);
@@ -116,9 +118,12 @@ TEST_CASE("scanner decodes escapes inside data") {
   const std::string b64 = base64_encode("\xFB\xEF\xBE\xFF"); // "++++/w=="
   std::string escaped;
   for (char c : b64) {
-    if (c == '/') escaped += "\\/";
-    else if (c == '+') escaped += "\\u002B";
-    else escaped += c;
+    if (c == '/')
+      escaped += "\\/";
+    else if (c == '+')
+      escaped += "\\u002B";
+    else
+      escaped += c;
   }
   auto o = scan("{\"results\":[{\"data\":\"" + escaped + "\"}]}", 1);
   REQUIRE(o.ok);
@@ -138,11 +143,11 @@ TEST_CASE("scanner delivers only wanted results") {
 }
 
 TEST_CASE("scanner rejects what is not JSON") {
-  for (const char *bad : {"", "   ", "[]", "\"x\"", "{", "{\"a\"", "{\"a\":}", "{\"a\":1,}",
-                          "{\"a\":1} x", "{\"a\":tru}", "{\"a\":[1,2}", "{'a':1}",
-                          "{\"results\":[{\"data\":\"Zm9v\"}", "{\"results\":nul}",
-                          "{\"results\":[{\"data\":\"Zm9v\\q\"}]}",
-                          "{\"results\":[{\"data\":\"Zm9v\"},]}", "{\"a\":01}"}) {
+  for (const char *bad :
+       {"", "   ", "[]", "\"x\"", "{", "{\"a\"", "{\"a\":}", "{\"a\":1,}", "{\"a\":1} x",
+        "{\"a\":tru}", "{\"a\":[1,2}", "{'a':1}", "{\"results\":[{\"data\":\"Zm9v\"}",
+        "{\"results\":nul}", "{\"results\":[{\"data\":\"Zm9v\\q\"}]}",
+        "{\"results\":[{\"data\":\"Zm9v\"},]}", "{\"a\":01}"}) {
     auto o = scan(bad, 1);
     CHECK_MESSAGE(!o.ok, bad);
     CHECK_MESSAGE((o.code == scan_errc::syntax || o.code == scan_errc::shape), bad);
@@ -150,13 +155,12 @@ TEST_CASE("scanner rejects what is not JSON") {
 }
 
 TEST_CASE("scanner rejects wrong shapes") {
-  for (const char *bad : {"{\"results\":{}}", "{\"results\":\"x\"}", "{\"results\":[1]}",
-                          "{\"results\":[{\"type\":\"Csv\"}]}",
-                          "{\"results\":[{\"data\":null}]}", "{\"results\":[{\"data\":5}]}",
-                          "{\"results\":[{\"data\":\"\",\"type\":3}]}",
-                          "{\"taskStatus\":\"a\",\"TaskStatus\":\"b\"}",
-                          "{\"results\":[{\"data\":\"\",\"data\":\"\"}]}",
-                          "{\"results\":null,\"results\":null}"}) {
+  for (const char *bad :
+       {"{\"results\":{}}", "{\"results\":\"x\"}", "{\"results\":[1]}",
+        "{\"results\":[{\"type\":\"Csv\"}]}", "{\"results\":[{\"data\":null}]}",
+        "{\"results\":[{\"data\":5}]}", "{\"results\":[{\"data\":\"\",\"type\":3}]}",
+        "{\"taskStatus\":\"a\",\"TaskStatus\":\"b\"}",
+        "{\"results\":[{\"data\":\"\",\"data\":\"\"}]}", "{\"results\":null,\"results\":null}"}) {
     auto o = scan(bad, 2);
     CHECK_MESSAGE(!o.ok, bad);
     CHECK_MESSAGE(o.code == scan_errc::shape, bad);
@@ -178,7 +182,8 @@ TEST_CASE("scanner reports bad base64 with its offset in the answer") {
 }
 
 TEST_CASE("scanner caps captured members") {
-  std::string big = "{\"error\":{\"messages\":[\"" + std::string(envelope_scanner::capture_limit, 'x') + "\"]}}";
+  std::string big =
+      "{\"error\":{\"messages\":[\"" + std::string(envelope_scanner::capture_limit, 'x') + "\"]}}";
   auto o = scan(big, 65536);
   CHECK_FALSE(o.ok);
   CHECK(o.code == scan_errc::too_large);

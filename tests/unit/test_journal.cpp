@@ -20,7 +20,8 @@ namespace {
 struct temp_dir {
   fs::path path;
   explicit temp_dir(const char *tag) {
-    path = fs::temp_directory_path() / ("taskfetch-" + std::string(tag) + "-" + std::to_string(::getpid()));
+    path = fs::temp_directory_path() /
+           ("taskfetch-" + std::string(tag) + "-" + std::to_string(::getpid()));
     fs::remove_all(path);
     fs::create_directories(path);
   }
@@ -101,9 +102,7 @@ TEST_CASE("file journal: corrupted records fail their checksum and are skipped")
   }
   text[30] = text[30] == 'x' ? 'y' : 'x'; // a flipped byte in the first record
   text += "garbage line\n\n{\"v\":1}\n";
-  {
-    std::ofstream(p, std::ios::trunc) << text;
-  }
+  { std::ofstream(p, std::ios::trunc) << text; }
   file_journal j(p);
   auto es = j.load();
   REQUIRE(es);
@@ -130,14 +129,16 @@ TEST_CASE("replay: the latest submission wins; errors and expiry are counted") {
 }
 
 namespace {
-using test_client = basic_client<testing::scripted_transport, standard_retry, testing::manual_clock>;
+using test_client =
+    basic_client<testing::scripted_transport, standard_retry, testing::manual_clock>;
 std::string completed(const std::string &data) {
   return "{\"taskStatus\":\"Completed\",\"results\":[{\"type\":\"Csv\",\"data\":\"" +
          detail::base64_encode(data) + "\"}]}";
 }
 } // namespace
 
-TEST_CASE("run_inputs: submits, journals, skips what is done, polls live tasks, resubmits after Error") {
+TEST_CASE(
+    "run_inputs: submits, journals, skips what is done, polls live tasks, resubmits after Error") {
   temp_dir d("runner");
   for (const char *n : {"a.png", "b.png", "c.png"}) std::ofstream(d.path / n) << n;
   std::vector<batch_input> ins;
@@ -147,17 +148,22 @@ TEST_CASE("run_inputs: submits, journals, skips what is done, polls live tasks, 
   testing::manual_clock clock;
   test_client api(options{}.credentials("id", "secret"), net, standard_retry{}, clock);
   int next_id = 0;
-  net.on(http_method::post, "/v5.0/ocr/RecognizeTable",
-         [&](const request &) { return testing::scripted_reply::text(200, "task-" + std::to_string(++next_id)); },
-         testing::scripted_transport::forever);
+  net.on(
+      http_method::post, "/v5.0/ocr/RecognizeTable",
+      [&](const request &) {
+        return testing::scripted_reply::text(200, "task-" + std::to_string(++next_id));
+      },
+      testing::scripted_transport::forever);
   // b's first task fails; everything else completes.
-  net.on(http_method::get, "/v5.0/ocr/RecognizeTable",
-         [&](const request &r) {
-           if (r.target.find("id=task-") != std::string::npos && r.target.back() == '2')
-             return testing::scripted_reply::json(200, R"({"taskStatus":"Error","error":{"messages":["blurred"]}})");
-           return testing::scripted_reply::json(200, completed("0,1\n" + r.target + "\n"));
-         },
-         testing::scripted_transport::forever);
+  net.on(
+      http_method::get, "/v5.0/ocr/RecognizeTable",
+      [&](const request &r) {
+        if (r.target.find("id=task-") != std::string::npos && r.target.back() == '2')
+          return testing::scripted_reply::json(
+              200, R"({"taskStatus":"Error","error":{"messages":["blurred"]}})");
+        return testing::scripted_reply::json(200, completed("0,1\n" + r.target + "\n"));
+      },
+      testing::scripted_transport::forever);
   file_journal j(d.path / "journal");
   auto read = [](const fs::path &p) -> result<image_input> {
     std::ifstream in(p, std::ios::binary);
@@ -167,8 +173,8 @@ TEST_CASE("run_inputs: submits, journals, skips what is done, polls live tasks, 
   run_options ro;
   ro.jobs = 1; // deterministic task numbering
   ro.now = [&] { return clock.wall_now(); };
-  auto sum = run_inputs<endpoints::recognize_table>(api, ins, j, read,
-                                                    [&](const input_report &r) { reps.push_back(r); }, ro);
+  auto sum = run_inputs<endpoints::recognize_table>(
+      api, ins, j, read, [&](const input_report &r) { reps.push_back(r); }, ro);
   REQUIRE(sum);
   CHECK(sum->done == 3);
   CHECK(sum->resubmitted == 1);
@@ -177,14 +183,16 @@ TEST_CASE("run_inputs: submits, journals, skips what is done, polls live tasks, 
   CHECK(fs::exists(d.path / "b.png.csv"));
 
   // Rerun: all done and verified; nothing submitted.
-  auto again = run_inputs<endpoints::recognize_table>(api, ins, j, read, [](const input_report &) {}, ro);
+  auto again = run_inputs<endpoints::recognize_table>(
+      api, ins, j, read, [](const input_report &) {}, ro);
   REQUIRE(again);
   CHECK(again->skipped == 3);
   CHECK(next_id == 4);
 
   // A changed output is redone: its task is still live, so it is fetched, not resubmitted.
   std::ofstream(d.path / "a.png.csv") << "tampered";
-  auto third = run_inputs<endpoints::recognize_table>(api, ins, j, read, [](const input_report &) {}, ro);
+  auto third = run_inputs<endpoints::recognize_table>(
+      api, ins, j, read, [](const input_report &) {}, ro);
   REQUIRE(third);
   CHECK(third->done == 1);
   CHECK(third->skipped == 2);
@@ -193,7 +201,8 @@ TEST_CASE("run_inputs: submits, journals, skips what is done, polls live tasks, 
   // After 24 hours the task is gone: resubmitted.
   std::ofstream(d.path / "a.png.csv") << "tampered again";
   clock.advance(std::chrono::hours(25));
-  auto fourth = run_inputs<endpoints::recognize_table>(api, ins, j, read, [](const input_report &) {}, ro);
+  auto fourth = run_inputs<endpoints::recognize_table>(
+      api, ins, j, read, [](const input_report &) {}, ro);
   REQUIRE(fourth);
   CHECK(fourth->done == 1);
   CHECK(next_id == 5);

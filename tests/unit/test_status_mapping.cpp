@@ -31,9 +31,8 @@ TEST_CASE("OCR taskStatus words map as the contract's table says") {
         task_state::not_found);
   CHECK(ocr({{"taskStatus", "Frobnicating"}}).state == task_state::unknown);
   // taskStatus decides over responseStatusCode for OCR.
-  CHECK(ocr({{"taskStatus", "Completed"}, {"responseStatusCode", "PartiallyNotFound"}},
-            1)
-            .state == task_state::done);
+  CHECK(ocr({{"taskStatus", "Completed"}, {"responseStatusCode", "PartiallyNotFound"}}, 1).state ==
+        task_state::done);
   CHECK(ocr(json::object()).state == task_state::unknown);
 }
 
@@ -57,19 +56,17 @@ TEST_CASE("an answer without its endpoint's primary field falls back to the othe
 }
 
 TEST_CASE("error messages and warnings are read; wrong shapes are malformed") {
-  auto e = read_envelope({{"taskStatus", "Error"},
-                          {"error",
-                           {{"messages", {"bad image", "try again"}},
-                            {"warnings", nullptr}}}},
-                         true, 0);
+  auto e =
+      read_envelope({{"taskStatus", "Error"},
+                     {"error", {{"messages", {"bad image", "try again"}}, {"warnings", nullptr}}}},
+                    true, 0);
   REQUIRE(e);
   CHECK(e->messages == std::vector<std::string>{"bad image", "try again"});
   CHECK(e->warnings.empty());
   auto st = endpoint_traits<endpoints::djvu2pdf>::state_of(*e);
   CHECK(st.messages.size() == 2);
 
-  auto none = read_envelope({{"taskStatus", "Error"}, {"error", {{"messages", nullptr}}}},
-                            true, 0);
+  auto none = read_envelope({{"taskStatus", "Error"}, {"error", {{"messages", nullptr}}}}, true, 0);
   REQUIRE(none);
   CHECK(none->messages.empty());
 
@@ -99,8 +96,7 @@ TEST_CASE("endpoint traits: paths, defaults and submit bodies") {
   CHECK(body["image"] == "iVBORw==");
   CHECK(body["settings"]["resultTypeTable"] == "Csv");
   CHECK(body["settings"]["makeSkewCorrect"] == true);
-  CHECK(json::parse(D::submit_body(image_input{"abc", std::nullopt})).count("settings") ==
-        0);
+  CHECK(json::parse(D::submit_body(image_input{"abc", std::nullopt})).count("settings") == 0);
 
   omr_input form{{"img"}, "pattern", omr_format::json, 40};
   auto ob = json::parse(O::submit_body(form));

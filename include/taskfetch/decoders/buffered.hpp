@@ -98,8 +98,6 @@ private:
 };
 
 /// @brief The error for a finished answer without the result a decoder needs.
-inline error no_result_error() {
-  return error(error_kind::decode, "the answer carried no result");
-}
+inline error no_result_error() { return error(error_kind::decode, "the answer carried no result"); }
 
 } // namespace taskfetch::detail

@@ -68,9 +68,8 @@ public:
                                            ": it is empty (expected it to start with " +
                                            printable_bytes(magic_) + ")");
     return error(error_kind::decode, "the result is not " + what_ + ": it ended after " +
-                                         std::to_string(head_.size()) +
-                                         " bytes, before " + printable_bytes(magic_) +
-                                         " was complete");
+                                         std::to_string(head_.size()) + " bytes, before " +
+                                         printable_bytes(magic_) + " was complete");
   }
 
   /// @brief True once the magic matched in full (always when it is "").
@@ -82,8 +81,7 @@ public:
 
 private:
   error mismatch(const std::string &shown) const {
-    return error(error_kind::decode, "the result is not " + what_ +
-                                         ": its first bytes were not " +
+    return error(error_kind::decode, "the result is not " + what_ + ": its first bytes were not " +
                                          printable_bytes(magic_) + " (they were \"" +
                                          printable_bytes(shown) + "\")");
   }

@@ -63,12 +63,15 @@ public:
   result<value_type> finish() {
     taskfetch::detail::buffered_result *r = nullptr;
     if (!type_.empty()) {
-      r = bufs_.find([&](const taskfetch::detail::buffered_result &b) { return result_type_is(b.type, type_); });
+      r = bufs_.find([&](const taskfetch::detail::buffered_result &b) {
+        return result_type_is(b.type, type_);
+      });
       if (!r)
         return error(error_kind::decode, "no result of type \"" + type_ + "\" (the answer had " +
                                              bufs_.type_list() + ")");
     } else {
-      r = bufs_.find([](const taskfetch::detail::buffered_result &b) { return Traits::prefers(b.type); });
+      r = bufs_.find(
+          [](const taskfetch::detail::buffered_result &b) { return Traits::prefers(b.type); });
       if (!r) r = bufs_.first();
       if (!r) return taskfetch::detail::no_result_error();
       if (r == &bufs_.items()[0])

@@ -10,10 +10,8 @@ namespace taskfetch {
 /// @brief Whether a result's @p type names @p word, ignoring ASCII case and
 /// surrounding spaces: the docs write "CSV" where the service sends "Csv".
 constexpr bool result_type_is(std::string_view type, std::string_view word) noexcept {
-  while (!type.empty() && (type.front() == ' ' || type.front() == '\t'))
-    type.remove_prefix(1);
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
-    type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
   if (type.size() != word.size()) return false;
   for (std::size_t i = 0; i < type.size(); ++i) {
     char a = type[i], b = word[i];

@@ -21,8 +21,7 @@ inline constexpr char base64_alphabet[] =
 inline constexpr std::array<std::uint8_t, 256> base64_sextets = [] {
   std::array<std::uint8_t, 256> t{};
   for (auto &v : t) v = 0xFF;
-  for (std::uint8_t i = 0; i < 64; ++i)
-    t[static_cast<unsigned char>(base64_alphabet[i])] = i;
+  for (std::uint8_t i = 0; i < 64; ++i) t[static_cast<unsigned char>(base64_alphabet[i])] = i;
   t['='] = 0xFE;
   return t;
 }();
@@ -159,7 +158,8 @@ private:
         // "xy=" must have no bits left in the unused part of y.
         if (pending_ == 2 && (acc_ & 0x0F) != 0) return set(errc::bad_padding, i);
         if (pending_ == 3 && (acc_ & 0x03) != 0) return set(errc::bad_padding, i);
-        if (pending_ == 2) buf[used++] = static_cast<char>(acc_ >> 4);
+        if (pending_ == 2)
+          buf[used++] = static_cast<char>(acc_ >> 4);
         else {
           buf[used++] = static_cast<char>(acc_ >> 10);
           buf[used++] = static_cast<char>(acc_ >> 2);

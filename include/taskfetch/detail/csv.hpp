@@ -60,8 +60,8 @@ public:
       case state::unquoted: {
         // Copy the run of plain bytes at once: the common case.
         std::size_t j = i;
-        while (j < chunk.size() && chunk[j] != ',' && chunk[j] != '\n' &&
-               chunk[j] != '\r' && chunk[j] != '"')
+        while (j < chunk.size() && chunk[j] != ',' && chunk[j] != '\n' && chunk[j] != '\r' &&
+               chunk[j] != '"')
           ++j;
         if (j > i) {
           field_.append(chunk.data() + i, j - i);
@@ -73,8 +73,10 @@ public:
         if (d == '"')
           return fail("a quote inside an unquoted field (quote the whole field "
                       "and double the quote)");
-        if (d == ',') end_field();
-        else end_line(d);
+        if (d == ',')
+          end_field();
+        else
+          end_line(d);
         break;
       }
       case state::quoted: {
@@ -144,8 +146,7 @@ private:
 
   status fail(const std::string &what) {
     failed_ = true;
-    error_ = error(error_kind::decode,
-                   "CSV line " + std::to_string(line_) + ": " + what);
+    error_ = error(error_kind::decode, "CSV line " + std::to_string(line_) + ": " + what);
     return error_;
   }
   void end_field() {
@@ -207,8 +208,7 @@ inline bool csv_needs_quotes(std::string_view field) noexcept {
 }
 
 /// @brief Appends one field, quoted when needed or when @p always is set.
-inline void append_csv_field(std::string &out, std::string_view field,
-                             bool always = false) {
+inline void append_csv_field(std::string &out, std::string_view field, bool always = false) {
   if (!always && !csv_needs_quotes(field)) {
     out.append(field);
     return;

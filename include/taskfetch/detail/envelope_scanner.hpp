@@ -101,22 +101,22 @@ public:
 
 private:
   enum class st {
-    begin,        // before the top-level '{'
-    key_or_close, // after '{': a key or '}'
-    key,          // after ',': a key
-    key_string,   // inside a key
-    colon,        // after a key
-    value,        // before a value
-    after_value,  // after a value: ',' or '}' (or ']' in results)
-    end,          // after the top-level '}'
-    capture,      // inside a generic value being captured
-    literal_null, // reading "null" for results or data
-    results_open, // after '[' of results: '{' or ']'
-    results_next, // after ',' in results: '{'
+    begin,         // before the top-level '{'
+    key_or_close,  // after '{': a key or '}'
+    key,           // after ',': a key
+    key_string,    // inside a key
+    colon,         // after a key
+    value,         // before a value
+    after_value,   // after a value: ',' or '}' (or ']' in results)
+    end,           // after the top-level '}'
+    capture,       // inside a generic value being captured
+    literal_null,  // reading "null" for results or data
+    results_open,  // after '[' of results: '{' or ']'
+    results_next,  // after ',' in results: '{'
     results_after, // after a result object: ',' or ']'
-    data_string,  // inside results[i].data
-    data_escape,  // after '\' in data
-    data_unicode, // in \uXXXX inside data
+    data_string,   // inside results[i].data
+    data_escape,   // after '\' in data
+    data_unicode,  // in \uXXXX inside data
   };
   // Which object the current key belongs to.
   enum class level { top, element };
@@ -159,10 +159,13 @@ private:
       st_ = st::key_string;
       break;
     case st::key_string:
-      if (key_raw_.size() > 4096) return fail(scan_errc::too_large, "a member name is too long", offset_ + i);
+      if (key_raw_.size() > 4096)
+        return fail(scan_errc::too_large, "a member name is too long", offset_ + i);
       key_raw_.push_back(c);
-      if (key_escape_) key_escape_ = false;
-      else if (c == '\\') key_escape_ = true;
+      if (key_escape_)
+        key_escape_ = false;
+      else if (c == '\\')
+        key_escape_ = true;
       else if (c == '"') {
         if (!end_key(i)) return false;
         st_ = st::colon;
@@ -191,9 +194,12 @@ private:
       return syntax(i, "expected ',' or '}'");
     case st::results_after:
       if (is_ws(c)) break;
-      if (c == ',') st_ = st::results_next;
-      else if (c == ']') st_ = st::after_value;
-      else return syntax(i, "expected ',' or ']' in results");
+      if (c == ',')
+        st_ = st::results_next;
+      else if (c == ']')
+        st_ = st::after_value;
+      else
+        return syntax(i, "expected ',' or ']' in results");
       break;
     case st::end:
       if (!is_ws(c)) return syntax(i, "text after the answer's object");
@@ -216,8 +222,8 @@ private:
         break;
       }
       if (c == ']' || c == ',') return syntax(i, "expected a result object");
-      return fail(scan_errc::shape, "results[" + std::to_string(result_count_) + "] is not an object",
-                  offset_ + i);
+      return fail(scan_errc::shape,
+                  "results[" + std::to_string(result_count_) + "] is not an object", offset_ + i);
     case st::data_string: return data(p, n, i);
     case st::data_escape:
       if (!data_escape(c, i)) return false;
@@ -308,8 +314,10 @@ private:
     for (; i < n; ++i) {
       const char c = p[i];
       if (cap_in_string_) {
-        if (cap_escape_) cap_escape_ = false;
-        else if (c == '\\') cap_escape_ = true;
+        if (cap_escape_)
+          cap_escape_ = false;
+        else if (c == '\\')
+          cap_escape_ = true;
         else if (c == '"') {
           cap_in_string_ = false;
           if (cap_depth_ == 0) {
@@ -323,8 +331,10 @@ private:
         if (is_ws(c) || c == ',' || c == '}' || c == ']') return end_capture(p, from, i);
         continue;
       }
-      if (c == '"') cap_in_string_ = true;
-      else if (c == '{' || c == '[') ++cap_depth_;
+      if (c == '"')
+        cap_in_string_ = true;
+      else if (c == '{' || c == '[')
+        ++cap_depth_;
       else if (c == '}' || c == ']') {
         if (--cap_depth_ == 0) {
           ++i;
@@ -353,7 +363,8 @@ private:
     switch (slot_) {
     case slot::field: fields_[key_] = std::move(v); break;
     case slot::type:
-      if (v.is_string()) type_ = v.get<std::string>();
+      if (v.is_string())
+        type_ = v.get<std::string>();
       else if (!v.is_null())
         return fail(scan_errc::shape,
                     "results[" + std::to_string(index_) + "].type is not a string",

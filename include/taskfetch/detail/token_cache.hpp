@@ -24,8 +24,7 @@ public:
   /// @brief Keeps @p token; refreshes a minute (or a tenth of its life, if
   /// shorter) before it expires, so no call races the expiry.
   void put(std::string token, time_point now, std::chrono::seconds expires_in) {
-    auto margin = std::min<std::chrono::seconds>(std::chrono::seconds(60),
-                                                 expires_in / 10);
+    auto margin = std::min<std::chrono::seconds>(std::chrono::seconds(60), expires_in / 10);
     std::lock_guard<std::mutex> lk(m_);
     token_ = std::move(token);
     refresh_at_ = now + (expires_in - margin);

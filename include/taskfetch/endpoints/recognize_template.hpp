@@ -14,19 +14,16 @@ struct recognize_template {
   static constexpr std::string_view submit_path =
       "/v5.0/omr/RecognizeTemplate/PostRecognizeTemplate"; ///< POST
   static constexpr std::string_view fetch_path =
-      "/v5.0/omr/RecognizeTemplate/GetRecognizeTemplate"; ///< GET ?id=
-  static constexpr std::string_view cancel_path =
-      "/v5.0/omr/RecognizeTemplate"; ///< DELETE ?id=
+      "/v5.0/omr/RecognizeTemplate/GetRecognizeTemplate";                        ///< GET ?id=
+  static constexpr std::string_view cancel_path = "/v5.0/omr/RecognizeTemplate"; ///< DELETE ?id=
   static constexpr status_field status_from =
-      status_field::response_status_code; ///< no taskStatus in OMR answers
+      status_field::response_status_code;                ///< no taskStatus in OMR answers
   static constexpr std::string_view result_kind = "Csv"; ///< as submitted
   static constexpr std::string_view extension = "csv";   ///< default format
-  using input = omr_input;                 ///< images + pattern
-  using default_decoder = decoders::omr;   ///< name/value elements
+  using input = omr_input;                               ///< images + pattern
+  using default_decoder = decoders::omr;                 ///< name/value elements
   /// @brief {"images":[...],"omrFile":...,"outputFormat":...}
-  static std::string submit_body(const omr_input &in) {
-    return omr_submit_body(in);
-  }
+  static std::string submit_body(const omr_input &in) { return omr_submit_body(in); }
 };
 
 } // namespace taskfetch::endpoints

@@ -17,8 +17,7 @@ class manual_clock {
   struct state {
     std::mutex m;
     std::chrono::steady_clock::time_point now{};
-    std::chrono::system_clock::time_point wall{
-        std::chrono::system_clock::from_time_t(1700000000)};
+    std::chrono::system_clock::time_point wall{std::chrono::system_clock::from_time_t(1700000000)};
     std::vector<duration> sleeps;
   };
 

@@ -21,13 +21,13 @@ namespace taskfetch::testing {
 
 /// @brief One scripted answer, or a transport failure.
 struct scripted_reply {
-  int status = 200;      ///< HTTP status
-  header_list headers;   ///< response headers
-  std::string body;      ///< response body
+  int status = 200;             ///< HTTP status
+  header_list headers;          ///< response headers
+  std::string body;             ///< response body
   std::optional<error> failure; ///< fail with this instead of answering
   /// Deliver only this many body bytes, then fail as a dropped connection.
   std::size_t cut_after = std::numeric_limits<std::size_t>::max();
-  std::size_t chunk_size = 0; ///< deliver the body in chunks of this size (0: whole)
+  std::size_t chunk_size = 0;      ///< deliver the body in chunks of this size (0: whole)
   bool send_content_length = true; ///< put the body's size in the head
 
   /// @brief A JSON answer with status @p st.
@@ -76,11 +76,11 @@ public:
   /// @p prefix with @p r.
   scripted_transport &on(http_method m, std::string prefix, scripted_reply r,
                          std::size_t times = 1) {
-    return on(m, std::move(prefix), [r](const request &) { return r; }, times);
+    return on(
+        m, std::move(prefix), [r](const request &) { return r; }, times);
   }
   /// @brief Answers with whatever @p fn makes of the request.
-  scripted_transport &on(http_method m, std::string prefix, responder fn,
-                         std::size_t times = 1) {
+  scripted_transport &on(http_method m, std::string prefix, responder fn, std::size_t times = 1) {
     std::lock_guard<std::mutex> lk(s_->m);
     s_->rules.push_back(rule{m, std::move(prefix), std::move(fn), times, 0});
     return *this;
@@ -101,9 +101,10 @@ public:
   /// @brief Requests whose target starts with @p prefix.
   std::size_t count(std::string_view prefix) const {
     std::lock_guard<std::mutex> lk(s_->m);
-    return static_cast<std::size_t>(std::count_if(s_->log.begin(), s_->log.end(), [&](const request &r) {
-      return std::string_view(r.target).substr(0, prefix.size()) == prefix;
-    }));
+    return static_cast<std::size_t>(
+        std::count_if(s_->log.begin(), s_->log.end(), [&](const request &r) {
+          return std::string_view(r.target).substr(0, prefix.size()) == prefix;
+        }));
   }
   /// @brief Tokens handed out so far.
   std::size_t tokens_issued() const {
@@ -124,7 +125,8 @@ public:
       s_->log.push_back(req);
       rule *hit = nullptr;
       for (auto &ru : s_->rules)
-        if (ru.method == req.method && std::string_view(req.target).substr(0, ru.prefix.size()) == ru.prefix &&
+        if (ru.method == req.method &&
+            std::string_view(req.target).substr(0, ru.prefix.size()) == ru.prefix &&
             (ru.times == forever || ru.used < ru.times)) {
           hit = &ru;
           break;
@@ -142,7 +144,8 @@ public:
       } else {
         ++s_->unmatched;
         r = scripted_reply::json(599, "{\"title\":\"unscripted request " +
-                                          std::string(to_string(req.method)) + " " + req.target + "\"}");
+                                          std::string(to_string(req.method)) + " " + req.target +
+                                          "\"}");
       }
     }
     if (r.failure && r.cut_after == std::numeric_limits<std::size_t>::max()) return *r.failure;

@@ -104,7 +104,8 @@ public:
       curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, s_.get());
     }
     curl_slist *headers = nullptr;
-    for (const auto &kv : req.headers) headers = curl_slist_append(headers, (kv.first + ": " + kv.second).c_str());
+    for (const auto &kv : req.headers)
+      headers = curl_slist_append(headers, (kv.first + ": " + kv.second).c_str());
     if (!req.content_type.empty())
       headers = curl_slist_append(headers, ("Content-Type: " + req.content_type).c_str());
     headers = curl_slist_append(headers, "Expect:"); // no 100-continue round trip
@@ -128,8 +129,10 @@ public:
     if (rc == CURLE_OK && !st.head_sent) st.deliver_head(); // an answer without a body
     if (rc == CURLE_OK && !st.stopped) return {};
     if (st.stopped)
-      return error(error_kind::transport, "transfer stopped by the receiver").with_transport(transport_errc::aborted);
-    return error(error_kind::transport, std::string("HTTP transport error: ") + curl_easy_strerror(rc))
+      return error(error_kind::transport, "transfer stopped by the receiver")
+          .with_transport(transport_errc::aborted);
+    return error(error_kind::transport,
+                 std::string("HTTP transport error: ") + curl_easy_strerror(rc))
         .with_transport(detail::map_curl_error(rc));
   }
 
@@ -157,7 +160,8 @@ private:
 
   // The state of one transfer, seen by curl's callbacks.
   struct call {
-    call(response_handler &handler, CURL *c, std::uint64_t limit) : h(handler), curl(c), cap(limit) {}
+    call(response_handler &handler, CURL *c, std::uint64_t limit)
+        : h(handler), curl(c), cap(limit) {}
     response_handler &h;
     CURL *curl;
     std::uint64_t cap;

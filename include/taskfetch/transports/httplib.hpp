@@ -29,13 +29,13 @@ namespace taskfetch {
 /// @brief Settings of httplib_transport.
 struct httplib_options {
   std::string base_url = "https://api.aspose.cloud"; ///< scheme://host[:port][/prefix]
-  std::chrono::milliseconds connect_timeout{10000};    ///< TCP (and TLS) connect
-  std::chrono::milliseconds read_timeout{60000};       ///< longest silence while reading
-  std::chrono::milliseconds write_timeout{60000};      ///< longest stall while sending
-  std::string ca_file;             ///< extra trusted CA (PEM), added to the system store
-  bool verify_certificate = true;  ///< verify the server's certificate (keep it on)
-  bool allow_insecure_http = false; ///< http:// to non-loopback hosts
-  std::size_t max_connections = 16; ///< connections kept; callers beyond wait
+  std::chrono::milliseconds connect_timeout{10000};  ///< TCP (and TLS) connect
+  std::chrono::milliseconds read_timeout{60000};     ///< longest silence while reading
+  std::chrono::milliseconds write_timeout{60000};    ///< longest stall while sending
+  std::string ca_file;                  ///< extra trusted CA (PEM), added to the system store
+  bool verify_certificate = true;       ///< verify the server's certificate (keep it on)
+  bool allow_insecure_http = false;     ///< http:// to non-loopback hosts
+  std::size_t max_connections = 16;     ///< connections kept; callers beyond wait
   std::uint64_t max_response_bytes = 0; ///< answer size cap; 0: none
 };
 
@@ -62,8 +62,7 @@ inline std::string describe_httplib_error(httplib::Error e) {
   case httplib::Error::Connection: return "could not connect";
   case httplib::Error::BindIPAddress: return "could not bind the local address";
   case httplib::Error::ConnectionTimeout: return "connect timed out";
-  case httplib::Error::Read:
-    return "connection closed or timed out while reading the answer";
+  case httplib::Error::Read: return "connection closed or timed out while reading the answer";
   case httplib::Error::Write: return "connection closed while sending the request";
   case httplib::Error::Canceled: return "transfer stopped";
   case httplib::Error::SSLConnection: return "TLS handshake failed";
@@ -166,9 +165,8 @@ public:
     httplib::Error err = httplib::Error::Success;
     const bool ok = conn->send(r, res, err);
     if (too_large)
-      return error(error_kind::too_large,
-                   "the answer is larger than the configured cap of " + std::to_string(cap) +
-                       " bytes");
+      return error(error_kind::too_large, "the answer is larger than the configured cap of " +
+                                              std::to_string(cap) + " bytes");
     if (ok && !stopped) return {};
     if (stopped || err == httplib::Error::Canceled)
       return error(error_kind::transport, "transfer stopped by the receiver")
