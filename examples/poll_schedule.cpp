@@ -27,9 +27,8 @@ template <class Retry> outcome simulate(Retry policy, std::chrono::seconds task)
   net.on(
       http_method::get, "/v5.0/ocr/RecognizeTable",
       [&](const request &) {
-        return testing::scripted_reply::json(200, clock.elapsed() >= task
-                                                      ? done
-                                                      : R"({"taskStatus":"Processing","results":null})");
+        return testing::scripted_reply::json(
+            200, clock.elapsed() >= task ? done : R"({"taskStatus":"Processing","results":null})");
       },
       testing::scripted_transport::forever);
   basic_client<testing::scripted_transport, Retry, testing::manual_clock> api(

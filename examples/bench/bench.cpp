@@ -246,10 +246,12 @@ int main(int argc, char **argv) {
                 url + "/v5.0/ocr/djvu2pdf?id=big"});
   });
   row("curl -s -o /dev/null (transfer only)", curl, curl.seconds);
-  row("curl -s -o FILE (for reference: the answer's JSON text written, no fsync)", repeat(runs, [&] {
-        return run({"curl", "-s", "-o", (tmp / "curl.json").string(), "-H", "Authorization: Bearer bench-token",
-                    url + "/v5.0/ocr/djvu2pdf?id=big"});
-      }),
+  row("curl -s -o FILE (for reference: the answer's JSON text written, no fsync)",
+      repeat(runs,
+             [&] {
+               return run({"curl", "-s", "-o", (tmp / "curl.json").string(), "-H",
+                           "Authorization: Bearer bench-token", url + "/v5.0/ocr/djvu2pdf?id=big"});
+             }),
       curl.seconds);
   const auto cli_file = repeat(runs, [&] {
     auto m = run({cli, "fetch", "djvu2pdf", "big", "-o", out_pdf, "--base-url", url, "--client-id",

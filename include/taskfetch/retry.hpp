@@ -40,15 +40,16 @@ inline bool is_retryable(const error &e) noexcept {
 
 /// @brief Settings of standard_retry.
 struct retry_settings {
-  std::size_t max_failures = 8;       ///< consecutive failed requests retried
-  duration initial_backoff{200};      ///< backoff ceiling after the first failure
-  duration max_backoff{30000};        ///< backoff ceiling never exceeds this
-  duration min_poll{1000};            ///< first wait while a task is pending
-  std::size_t ramp_polls = 4;         ///< polls whose wait grows by min_poll each
-  double poll_fraction = 0.25;        ///< later waits: this fraction of the time elapsed
-  duration max_poll{30000};           ///< longest wait between polls
-  std::size_t max_polls = 100000;     ///< pending polls before giving up (the deadline usually ends it first)
-  std::optional<std::uint64_t> seed;  ///< jitter seed; random when unset (tests set it)
+  std::size_t max_failures = 8;  ///< consecutive failed requests retried
+  duration initial_backoff{200}; ///< backoff ceiling after the first failure
+  duration max_backoff{30000};   ///< backoff ceiling never exceeds this
+  duration min_poll{1000};       ///< first wait while a task is pending
+  std::size_t ramp_polls = 4;    ///< polls whose wait grows by min_poll each
+  double poll_fraction = 0.25;   ///< later waits: this fraction of the time elapsed
+  duration max_poll{30000};      ///< longest wait between polls
+  std::size_t max_polls =
+      100000; ///< pending polls before giving up (the deadline usually ends it first)
+  std::optional<std::uint64_t> seed; ///< jitter seed; random when unset (tests set it)
 };
 
 /// @brief The default policy.
@@ -178,20 +179,21 @@ template <class P>
 struct has_start<P, retry_void_t<decltype(std::declval<const P &>().start())>> : std::true_type {};
 template <class S, class = void> struct has_on_failure : std::false_type {};
 template <class S>
-struct has_on_failure<S, retry_void_t<decltype(std::declval<S &>().on_failure(std::declval<const error &>()))>>
+struct has_on_failure<
+    S, retry_void_t<decltype(std::declval<S &>().on_failure(std::declval<const error &>()))>>
     : std::is_convertible<decltype(std::declval<S &>().on_failure(std::declval<const error &>())),
                           std::optional<duration>> {};
 template <class S, class = void> struct has_on_pending : std::false_type {};
 template <class S>
-struct has_on_pending<S, retry_void_t<decltype(std::declval<S &>().on_pending(std::declval<duration>()))>>
+struct has_on_pending<
+    S, retry_void_t<decltype(std::declval<S &>().on_pending(std::declval<duration>()))>>
     : std::is_convertible<decltype(std::declval<S &>().on_pending(std::declval<duration>())),
                           std::optional<duration>> {};
 template <class S, class = void> struct has_on_success : std::false_type {};
 template <class S>
-struct has_on_success<S, retry_void_t<decltype(std::declval<S &>().on_success())>> : std::true_type {};
-template <class P, bool = has_start<P>::value> struct retry_state_of {
-  using type = void;
-};
+struct has_on_success<S, retry_void_t<decltype(std::declval<S &>().on_success())>>
+    : std::true_type {};
+template <class P, bool = has_start<P>::value> struct retry_state_of { using type = void; };
 template <class P> struct retry_state_of<P, true> {
   using type = std::decay_t<decltype(std::declval<const P &>().start())>;
 };
@@ -200,7 +202,8 @@ template <class P> struct retry_state_of<P, true> {
 /// @brief True when P meets the retry policy requirements (docs/policies.md).
 template <class P>
 inline constexpr bool is_retry_policy_v = [] {
-  if constexpr (!detail::has_start<P>::value) return false;
+  if constexpr (!detail::has_start<P>::value)
+    return false;
   else {
     using S = typename detail::retry_state_of<P>::type;
     return detail::has_on_failure<S>::value && detail::has_on_pending<S>::value &&

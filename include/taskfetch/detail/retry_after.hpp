@@ -45,7 +45,8 @@ struct cursor {
   bool num(std::size_t digits_min, std::size_t digits_max, int &out) {
     std::size_t n = 0;
     out = 0;
-    while (i < s.size() && n < digits_max && s[i] >= '0' && s[i] <= '9') out = out * 10 + (s[i++] - '0'), ++n;
+    while (i < s.size() && n < digits_max && s[i] >= '0' && s[i] <= '9')
+      out = out * 10 + (s[i++] - '0'), ++n;
     return n >= digits_min;
   }
   bool month(unsigned &m) {
@@ -88,8 +89,8 @@ inline std::optional<std::int64_t> imf_fixdate(std::string_view v) {
 // "Sunday, 06-Nov-94 08:49:37 GMT"
 inline std::optional<std::int64_t> rfc850(std::string_view v, std::int64_t now_unix) {
   cursor c{v};
-  static constexpr std::string_view long_days[] = {"Sunday", "Monday", "Tuesday", "Wednesday",
-                                                    "Thursday", "Friday", "Saturday"};
+  static constexpr std::string_view long_days[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                                   "Thursday", "Friday", "Saturday"};
   bool wd = false;
   for (auto w : long_days) wd = wd || c.lit(w);
   unsigned m = 0;

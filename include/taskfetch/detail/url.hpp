@@ -30,8 +30,10 @@ inline std::string percent_encode(std::string_view s) {
   out.reserve(s.size());
   for (char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
-    if (is_unreserved(c)) out.push_back(ch);
-    else append_pct(out, c);
+    if (is_unreserved(c))
+      out.push_back(ch);
+    else
+      append_pct(out, c);
   }
   return out;
 }
@@ -43,9 +45,12 @@ inline std::string form_urlencode(std::string_view s) {
   out.reserve(s.size());
   for (char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
-    if (c == ' ') out.push_back('+');
-    else if (is_unreserved(c)) out.push_back(ch);
-    else append_pct(out, c);
+    if (c == ' ')
+      out.push_back('+');
+    else if (is_unreserved(c))
+      out.push_back(ch);
+    else
+      append_pct(out, c);
   }
   return out;
 }
@@ -71,17 +76,23 @@ struct url_parts {
 /// user info, query or fragment.
 inline result<url_parts> parse_url(std::string_view url) {
   auto bad = [&](const std::string &why) {
-    return error(error_kind::invalid_argument, "base URL \"" + std::string(has_control_chars(url) ? "(with control characters)" : url) + "\": " + why);
+    return error(error_kind::invalid_argument,
+                 "base URL \"" +
+                     std::string(has_control_chars(url) ? "(with control characters)" : url) +
+                     "\": " + why);
   };
   if (has_control_chars(url) || url.find(' ') != std::string_view::npos)
     return bad("contains spaces or control characters");
   url_parts u;
   const auto sep = url.find("://");
   if (sep == std::string_view::npos) return bad("needs a scheme (https://...)");
-  for (char c : url.substr(0, sep)) u.scheme.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
-  if (u.scheme != "http" && u.scheme != "https") return bad("only http:// and https:// are supported");
+  for (char c : url.substr(0, sep))
+    u.scheme.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
+  if (u.scheme != "http" && u.scheme != "https")
+    return bad("only http:// and https:// are supported");
   std::string_view rest = url.substr(sep + 3);
-  if (rest.find_first_of("?#") != std::string_view::npos) return bad("must not have a query or fragment");
+  if (rest.find_first_of("?#") != std::string_view::npos)
+    return bad("must not have a query or fragment");
   const auto slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   std::string_view path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
@@ -163,11 +174,13 @@ inline bool ipv6_loopback(std::string_view h) noexcept {
     std::size_t j = i;
     while (j < h.size() && h[j] != ':') {
       const char c = h[j];
-      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+        return false;
       ++j;
     }
     if (j == i || j - i > 4) return false;
-    if (!last.empty() && last.find_first_not_of('0') != std::string_view::npos) nonzero_before_last = true;
+    if (!last.empty() && last.find_first_not_of('0') != std::string_view::npos)
+      nonzero_before_last = true;
     last = h.substr(i, j - i);
     (gap ? groups_after : groups_before)++;
     i = j;
