@@ -94,6 +94,7 @@ public:
       revoke_token,   ///< every issued token stops working (this call: 401)
       delay,          ///< wait `stall` before answering
       wrong_shape,    ///< results is an object, not a list
+      raw_answer,     ///< answer 200 with exactly `body` (any shape the test needs)
     };
     /// @brief `times` value: the fault never wears off.
     static constexpr std::size_t forever = 0;
@@ -106,6 +107,7 @@ public:
     std::size_t after_bytes = 64;          ///< body faults: where
     std::chrono::milliseconds stall{2000}; ///< stall_body, delay: how long
     std::size_t times = 1;                 ///< how many requests; 0 (forever) = every one
+    std::string body;                      ///< raw_answer: the answer's body
 
     /// @brief An HTTP-date for retry_after: "Sun, 06 Nov 1994 08:49:37 GMT".
     static std::string http_date(time_point t) { return taskfetch::detail::format_http_date(t); }
@@ -407,6 +409,7 @@ private:
     case fault::kind::revoke_token: return "revoke_token";
     case fault::kind::delay: return "delay";
     case fault::kind::wrong_shape: return "wrong_shape";
+    case fault::kind::raw_answer: return "raw_answer";
     }
     return "?";
   }
@@ -834,7 +837,9 @@ private:
       std::string prefix = head.dump();
       prefix.pop_back(); // reopen the object: results follow
       auto body = std::make_shared<streamed_body>();
-      if (phase == done && !status_only) {
+      if (f && f->what == fault::kind::raw_answer) {
+        body->add_text(f->body);
+      } else if (phase == done && !status_only) {
         if (f && f->what == fault::kind::wrong_shape) {
           body->add_text(prefix + ",\"results\":{\"type\":\"Csv\",\"data\":\"\"},\"error\":null}");
         } else {

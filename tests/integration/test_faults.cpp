@@ -194,3 +194,39 @@ TEST_CASE("a slow token endpoint: waited for within the deadline, cut at it") {
   CHECK(cut.r.error().kind() == error_kind::timed_out);
   CHECK(cut.took < 2500ms);
 }
+
+TEST_CASE("wrong shapes and bad base64 of every kind, over loopback") {
+  emulator emu(fast_emulator());
+  REQUIRE(emu.start());
+  const auto opts = client_options(emu);
+  const std::string ok = detail::base64_encode(pdf_of(100));
+  for (std::string body : {
+           std::string(R"({"taskStatus":"Completed","results":{"data":")") + ok +
+               R"("}})", // not a list
+           std::string(
+               R"({"taskStatus":"Completed","results":[{"type":"Pdf","data":5}]})"), // data not a
+                                                                                     // string
+           std::string(R"({"taskStatus":"Completed","results":[{"type":"Pdf","data":null}]})"),
+           std::string(R"({"taskStatus":"Completed","results":[{"type":"Pdf"}]})"), // data missing
+           std::string(R"({"taskStatus":"Completed","results":null})"), // done, no results
+           std::string(R"({"results":[{"data":")") + ok + R"("}]})",    // no status
+           std::string(R"({"taskStatus":null})"),
+           std::string(R"({"taskStatus":"Completed","TaskStatus":"Error"})"), // duplicate keys
+           std::string(R"({"taskStatus":"Completed","results":[{"data":")") + ok +
+               R"(","data":"")" + "}]}",
+           std::string(
+               R"({"taskStatus":"Completed","results":[{"data":"JVBERi0x!"}]})"), // bad character
+           std::string(
+               R"({"taskStatus":"Completed","results":[{"data":"JVBERi0"}]})"), // bad length
+           std::string(
+               R"({"taskStatus":"Completed","results":[{"data":"JVBERi0=x==="}]})"), // bad padding
+           std::string(R"({"taskStatus":"Completed","error":{"messages":5}})"),
+       }) {
+    fault raw = make(kind::raw_answer);
+    raw.body = body;
+    auto o = fetch_with(emu, raw, opts);
+    REQUIRE_FALSE_MESSAGE(o.r, body);
+    CHECK_MESSAGE(o.r.error().kind() == error_kind::malformed_response, body);
+    CHECK(o.files == 0);
+  }
+}
