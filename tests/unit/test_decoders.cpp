@@ -211,6 +211,44 @@ TEST_CASE("to_file writes atomically and never leaves or replaces a partial file
   CHECK_FALSE(drive(nowhere, {{"x", "Pdf"}}));
 }
 
+TEST_CASE("file_sink keeps every byte in order across buffered, direct and writeback paths") {
+  temp_dir tmp;
+  // 20 MiB in chunks of sizes around the buffer, direct-write and writeback
+  // thresholds, so small writes follow large ones and the other way round.
+  std::string data(std::size_t{20} << 20, '\0');
+  std::uint32_t x = 12345;
+  for (auto &c : data) c = static_cast<char>((x = x * 1103515245u + 12345u) >> 24);
+  const std::size_t sizes[] = {1,
+                               100,
+                               file_sink::direct_write_min - 1,
+                               file_sink::direct_write_min,
+                               file_sink::direct_write_min + 1,
+                               7,
+                               file_sink::default_buffer_size,
+                               file_sink::default_buffer_size + 3,
+                               3 << 20};
+  for (durability d : {durability::synced, durability::unsynced}) {
+    for (std::size_t capacity : {file_sink::default_buffer_size, std::size_t{0}}) {
+      const fs::path out = tmp.path / "big.bin";
+      fs::remove(out);
+      file_sink sink(capacity);
+      sink.set_durability(d);
+      REQUIRE(sink.open(out));
+      std::size_t at = 0;
+      for (std::size_t k = 0; at < data.size(); ++k) {
+        const std::size_t n = std::min(sizes[k % std::size(sizes)], data.size() - at);
+        REQUIRE(sink.write(data.data() + at, n));
+        at += n;
+      }
+      CHECK_FALSE(fs::exists(out)); // nothing visible before commit
+      auto r = sink.commit();
+      REQUIRE(r);
+      CHECK(r->size == data.size());
+      CHECK(slurp(out) == data);
+    }
+  }
+}
+
 TEST_CASE("callback decoder streams chunks and restarts on a new attempt") {
   std::string got;
   int restarts = 0;
