@@ -128,14 +128,11 @@ base64_decode_avx2(const unsigned char *in, std::size_t blocks, char *out) noexc
 
 /// Decodes up to @p groups unpadded groups of four characters, stopping
 /// before the first group holding a character outside the alphabet ('='
-/// included). Writes 3 bytes per group; @p out needs 8 bytes of slack.
+/// included), one group per step on any CPU. Writes 3 bytes per group.
 /// Returns the groups decoded.
-inline std::size_t base64_decode_groups(const unsigned char *in, std::size_t groups,
-                                        char *out) noexcept {
+inline std::size_t base64_decode_groups_portable(const unsigned char *in, std::size_t groups,
+                                                 char *out) noexcept {
   std::size_t g = 0;
-#if TASKFETCH_BASE64_AVX2
-  if (groups >= 8 && base64_has_avx2()) g = 8 * base64_decode_avx2(in, groups / 8, out);
-#endif
   for (; g < groups; ++g) {
     const unsigned char *q = in + 4 * g;
     const std::uint32_t a = base64_sextets[q[0]], b = base64_sextets[q[1]],
@@ -147,6 +144,17 @@ inline std::size_t base64_decode_groups(const unsigned char *in, std::size_t gro
     out[3 * g + 2] = static_cast<char>(v);
   }
   return g;
+}
+
+/// As base64_decode_groups_portable, 32 characters per step where the CPU
+/// allows; @p out needs 8 bytes of slack.
+inline std::size_t base64_decode_groups(const unsigned char *in, std::size_t groups,
+                                        char *out) noexcept {
+  std::size_t g = 0;
+#if TASKFETCH_BASE64_AVX2
+  if (groups >= 8 && base64_has_avx2()) g = 8 * base64_decode_avx2(in, groups / 8, out);
+#endif
+  return g + base64_decode_groups_portable(in + 4 * g, groups - g, out + 3 * g);
 }
 
 /// @brief Decodes base64 arriving in chunks. Strict: only the standard
