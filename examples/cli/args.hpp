@@ -39,7 +39,8 @@ inline const std::set<std::string> &value_options() {
   return v;
 }
 inline const std::set<std::string> &flag_options() {
-  static const std::set<std::string> f = {"--verbose", "--quiet", "--help", "-h", "--version"};
+  static const std::set<std::string> f = {"--verbose", "--quiet", "--sync",
+                                          "--help",    "-h",      "--version"};
   return f;
 }
 

@@ -17,10 +17,11 @@ namespace {
 
 const char *usage_text =
     "usage:\n"
-    "  taskfetch fetch ENDPOINT TASK_ID [-o FILE]\n"
-    "  taskfetch fetch ENDPOINT --ids FILE --out-dir DIR [--jobs N]\n"
+    "  taskfetch fetch ENDPOINT TASK_ID [-o FILE] [--sync]\n"
+    "  taskfetch fetch ENDPOINT --ids FILE --out-dir DIR [--jobs N] [--sync]\n"
     "  taskfetch submit ENDPOINT INPUT [--omr-file PATTERN] [--format csv|json|xml]\n"
-    "  taskfetch run ENDPOINT INPUT [--omr-file PATTERN] [--format csv|json|xml] -o FILE\n"
+    "  taskfetch run ENDPOINT INPUT [--omr-file PATTERN] [--format csv|json|xml] -o FILE "
+    "[--sync]\n"
     "  taskfetch run ENDPOINT --inputs PATH --out-dir DIR [--jobs N] [--journal FILE] "
     "[--resubmit N]\n"
     "  taskfetch status ENDPOINT TASK_ID\n"

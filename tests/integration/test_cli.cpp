@@ -15,6 +15,14 @@ TEST_CASE("CLI exit 0: fetch writes exactly the result's bytes, to -o or stdout"
   CHECK(r.code == 0);
   CHECK(slurp(tmp.path / "o.pdf") == pdf_of(100000));
   CHECK(r.err.find("Completed") != std::string::npos); // the task's state while polling
+  // --sync: the same bytes, made durable before the rename; the old file is replaced whole.
+  auto synced = run_cli(
+      against(emu, {"fetch", "djvu2pdf", id, "-o", (tmp.path / "o.pdf").string(), "--sync"}));
+  CHECK(synced.code == 0);
+  CHECK(slurp(tmp.path / "o.pdf") == pdf_of(100000));
+  std::size_t files = 0;
+  for (auto &e : fs::directory_iterator(tmp.path)) files += e.is_regular_file();
+  CHECK(files == 1); // no temporary left behind
   auto s = run_cli(against(emu, {"fetch", "djvu2pdf", id, "--quiet"}));
   CHECK(s.code == 0);
   CHECK(s.out == pdf_of(100000));
