@@ -4,6 +4,8 @@
 //
 //   taskfetch_bench [--size-mib 100] [--runs 5] [--batch 2000]
 //                   [--seed ../shared/baselines/seed_fetch.py] [--python /usr/bin/python3]
+//                   [--dir FOLDER] [--cli PATH]
+//   taskfetch_bench serve [--size-mib 100]   # only the server: prints its URL, for profiling
 //
 // The server runs in a child process (so its memory is not counted) and
 // serves a prebuilt answer from memory: a Completed djvu2pdf answer whose PDF
@@ -22,6 +24,7 @@
 
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,7 +55,10 @@ struct measured {
 std::string self_path() { return fs::read_symlink("/proc/self/exe").string(); }
 
 /// Runs a program to completion; wall time and peak RSS of that process.
+/// Dirty pages of earlier runs are flushed first (untimed), so one run's
+/// writes do not slow the next one down.
 measured run(const std::vector<std::string> &args, const std::string &out = "/dev/null") {
+  ::sync();
   std::vector<char *> argv;
   for (auto &a : args) argv.push_back(const_cast<char *>(a.c_str()));
   argv.push_back(nullptr);
@@ -141,6 +147,37 @@ template <class F> summary repeat(int n, F f) {
   _exit(0);
 }
 
+// Starts serve() in a child process; its pid and URL.
+std::pair<pid_t, std::string> start_server(std::size_t size) {
+  int fds[2];
+  if (pipe(fds) != 0) std::exit(1);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM); // never outlive a bench that failed
+    close(fds[0]);
+    serve(fds[1], size);
+  }
+  close(fds[1]);
+  int port = 0;
+  if (read(fds[0], &port, sizeof port) != sizeof port) std::exit(1);
+  close(fds[0]);
+  return {pid, "http://127.0.0.1:" + std::to_string(port)};
+}
+
+// Base64 decoding alone, in memory: best of 5 over the whole answer's text.
+template <class Decode> double base64_gbps(const std::string &text, Decode decode) {
+  std::string out(text.size() / 4 * 3 + 64, '\0');
+  double best = 1e9;
+  for (int k = 0; k < 5; ++k) {
+    const auto t0 = clk::now();
+    const std::size_t groups = text.size() / 4 - 1; // the last group may be padded
+    if (decode(reinterpret_cast<const unsigned char *>(text.data()), groups, &out[0]) != groups)
+      std::exit(1);
+    best = std::min(best, std::chrono::duration<double>(clk::now() - t0).count());
+  }
+  return text.size() / best / 1e9;
+}
+
 options opts_for(const std::string &url) {
   return options{}
       .base_url(url)
@@ -214,23 +251,31 @@ int main(int argc, char **argv) {
       opt("--cli", (fs::path(self_path()).parent_path() / "taskfetch").string());
   const std::size_t size = mib << 20;
 
-  int fds[2];
-  if (pipe(fds) != 0) return 1;
-  const pid_t server = fork();
-  if (server == 0) {
-    close(fds[0]);
-    serve(fds[1], size);
+  if (!a.empty() && a[0] == "serve") { // the server alone, for profiling one pipeline by hand
+    const auto srv = start_server(size);
+    std::printf("%s\n", srv.second.c_str());
+    std::fflush(stdout);
+    waitpid(srv.first, nullptr, 0);
+    return 0;
   }
-  close(fds[1]);
-  int port = 0;
-  if (read(fds[0], &port, sizeof port) != sizeof port) return 1;
-  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+
+  const auto srv = start_server(size);
+  const pid_t server = srv.first;
+  const std::string url = srv.second; // lambdas below capture it (no structured binding in C++17)
   // Where outputs go (--dir): file creation costs differ a lot between folders
   // (docs/BENCHMARKS.md), so the folder is a parameter, printed with the figures.
   const fs::path tmp = fs::path(opt("--dir", fs::temp_directory_path().string())) /
                        ("taskfetch-bench-" + std::to_string(getpid()));
   fs::create_directories(tmp);
-  const std::string out_pdf = (tmp / "out.pdf").string();
+  // Every run writes new files, removed only at the end: replacing a 100 MiB
+  // file makes the file system free the old one inside the measured time, and
+  // on ext4 without a journal, inodes freed in the last minute are skipped
+  // when allocating, which makes re-creating thousands of files ten times
+  // slower (docs/BENCHMARKS.md).
+  int serial = 0;
+  auto fresh = [&](const std::string &stem) {
+    return (tmp / (stem + std::to_string(++serial))).string();
+  };
 
   std::printf("# taskfetch_bench: %zu MiB PDF result (%.0f MiB answer), %d runs, loopback %s, "
               "files in %s\n\n",
@@ -249,17 +294,24 @@ int main(int argc, char **argv) {
   row("curl -s -o FILE (for reference: the answer's JSON text written, no fsync)",
       repeat(runs,
              [&] {
-               return run({"curl", "-s", "-o", (tmp / "curl.json").string(), "-H",
+               return run({"curl", "-s", "-o", fresh("curl.json"), "-H",
                            "Authorization: Bearer bench-token", url + "/v5.0/ocr/djvu2pdf?id=big"});
              }),
       curl.seconds);
-  const auto cli_file = repeat(runs, [&] {
-    auto m = run({cli, "fetch", "djvu2pdf", "big", "-o", out_pdf, "--base-url", url, "--client-id",
-                  "b", "--client-secret", "b", "--quiet"});
-    if (fs::file_size(out_pdf) != size) std::exit(1);
+  auto cli_fetch = [&](bool sync) {
+    const std::string out = fresh("cli.pdf");
+    std::vector<std::string> args = {
+        cli,           "fetch", "djvu2pdf",        "big", "-o",     out, "--base-url", url,
+        "--client-id", "b",     "--client-secret", "b",   "--quiet"};
+    if (sync) args.push_back("--sync");
+    auto m = run(args);
+    if (fs::file_size(out) != size) std::exit(1);
     return m;
-  });
-  row("taskfetch CLI: fetch -o FILE (stream to file)", cli_file, curl.seconds);
+  };
+  row("taskfetch CLI: fetch -o FILE (stream to file)",
+      repeat(runs, [&] { return cli_fetch(false); }), curl.seconds);
+  row("taskfetch CLI: fetch -o FILE --sync (fsync before the rename)",
+      repeat(runs, [&] { return cli_fetch(true); }), curl.seconds);
   row("httplib 0.11 GET, receiver only counts bytes (transport floor)",
       repeat(runs,
              [&] {
@@ -272,8 +324,12 @@ int main(int argc, char **argv) {
                return run({self_path(), "lib-discard", url, std::to_string(size)});
              }),
       curl.seconds);
-  const auto lib_file = repeat(runs, [&] { return run({self_path(), "lib-file", url, out_pdf}); });
-  row("library: fetch(id, to_file)", lib_file, curl.seconds);
+  row("library: fetch(id, to_file) (synced, the library's default)",
+      repeat(runs,
+             [&] {
+               return run({self_path(), "lib-file", url, fresh("lib.pdf")});
+             }),
+      curl.seconds);
   const auto lib_mem = repeat(runs, [&] {
     return run({self_path(), "lib-memory", url, std::to_string(size)});
   });
@@ -284,10 +340,12 @@ int main(int argc, char **argv) {
                return run({self_path(), "curl-lib-discard", url, std::to_string(size)});
              }),
       curl.seconds);
-  const auto curl_file = repeat(runs, [&] {
-    return run({self_path(), "curl-lib-file", url, out_pdf});
-  });
-  row("library over libcurl: fetch(id, to_file)", curl_file, curl.seconds);
+  row("library over libcurl: fetch(id, to_file) (synced)",
+      repeat(runs,
+             [&] {
+               return run({self_path(), "curl-lib-file", url, fresh("curl-lib.pdf")});
+             }),
+      curl.seconds);
   row("library over libcurl: fetch(id) into memory",
       repeat(runs,
              [&] {
@@ -314,10 +372,9 @@ int main(int argc, char **argv) {
     std::fflush(stdout);
   };
   brow("taskfetch fetch --ids --out-dir --jobs 8", repeat(runs, [&] {
-         fs::remove_all(tmp / "batch");
          return run({cli, "fetch", "recognize-table", "--ids", (tmp / "ids.txt").string(),
-                     "--out-dir", (tmp / "batch").string(), "--jobs", "8", "--base-url", url,
-                     "--client-id", "b", "--client-secret", "b", "--quiet"});
+                     "--out-dir", fresh("batch"), "--jobs", "8", "--base-url", url, "--client-id",
+                     "b", "--client-secret", "b", "--quiet"});
        }));
   brow("library: fetch_batch, jobs 8, into memory", repeat(runs, [&] {
          return run({self_path(), "lib-batch", url, std::to_string(batch)});
@@ -346,6 +403,28 @@ int main(int argc, char **argv) {
         "| taskfetch fetch<recognize_table> (round trip + scan + decode to rows) | %.1f us |\n",
         lib_us);
     std::printf("| taskfetch overhead per fetch | %.1f us |\n", lib_us - raw_us);
+  }
+  // Base64 alone, on the big answer's text.
+  {
+    std::string pdf(size, '\x25');
+    std::mt19937_64 rng(2);
+    for (std::size_t i = 0; i + 8 <= size; i += 8) {
+      const auto v = rng();
+      std::memcpy(&pdf[i], &v, 8);
+    }
+    const std::string text = detail::base64_encode(pdf);
+    std::printf("\n| base64 decode alone, in memory (best of 5, %.0f MiB of text) | speed |\n"
+                "|---|---|\n",
+                text.size() / 1048576.0);
+    std::printf("| base64_decode_groups (AVX2 when the CPU has it: %s) | %.2f GB/s |\n",
+#if TASKFETCH_BASE64_AVX2
+                detail::base64_has_avx2() ? "yes" : "no",
+#else
+                "not built",
+#endif
+                base64_gbps(text, detail::base64_decode_groups));
+    std::printf("| base64_decode_groups_portable (one group per step) | %.2f GB/s |\n",
+                base64_gbps(text, detail::base64_decode_groups_portable));
   }
   kill(server, SIGTERM);
   waitpid(server, nullptr, 0);
