@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -65,12 +66,36 @@ inline std::string temp_suffix() {
   for (auto &c : s) c = alphabet[rng() % (sizeof(alphabet) - 1)];
   return s;
 }
+// An unnamed file in @p dir (Linux O_TMPFILE), or -1 where the system or the
+// file system has none. It vanishes if the process dies, and naming it later
+// is one directory operation where create + rename are two.
+inline int open_unnamed(const std::filesystem::path &dir) noexcept {
+#if defined(__linux__) && defined(O_TMPFILE)
+  // Naming it needs /proc (linkat with AT_EMPTY_PATH needs a capability).
+  static const bool proc = ::access("/proc/self/fd", X_OK) == 0;
+  if (proc) return ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+#else
+  (void)dir;
+#endif
+  return -1;
+}
+
+// Gives the unnamed file @p fd the name @p path; fails with EEXIST if taken.
+inline int link_unnamed(int fd, const std::filesystem::path &path) noexcept {
+  char self[32];
+  std::snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+  return ::linkat(AT_FDCWD, self, AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW);
+}
 } // namespace detail
 
-/// @brief Writes one file atomically: open() creates
-/// `.<name>.taskfetch-XXXXXX` beside the target, write() buffers, commit()
-/// flushes, fsyncs and renames it over the target; discard() (and the
-/// destructor, unless committed) removes the temporary.
+/// @brief Writes one file atomically: open() creates a temporary beside the
+/// target, write() buffers, commit() flushes, fsyncs and puts it in place;
+/// discard() (and the destructor, unless committed) removes the temporary.
+///
+/// On Linux the temporary is an unnamed file (O_TMPFILE) that commit() links
+/// to the target's name, so a killed process leaves nothing behind; where
+/// that is not available, or when the target exists and is replaced, it is
+/// `.<name>.taskfetch-XXXXXX`, renamed over the target.
 ///
 /// The new file gets the permissions of the file it replaces, or 0666 less
 /// the umask. Errors: invalid_argument when the target cannot be created
@@ -110,44 +135,29 @@ public:
     if (target.empty() || !target.has_filename())
       return error(error_kind::invalid_argument,
                    "output path \"" + target.string() + "\" names no file");
-    std::filesystem::path dir = target.parent_path();
-    if (dir.empty()) dir = ".";
+    const std::filesystem::path dir = folder_of(target);
     struct ::stat st {};
     const bool exists = ::stat(target.c_str(), &st) == 0;
     if (exists && S_ISDIR(st.st_mode))
       return error(error_kind::invalid_argument,
                    "cannot write " + target.string() + ": it is a directory");
-    // Long names would overflow NAME_MAX once decorated: keep a prefix.
-    std::string stem = target.filename().string().substr(0, 200);
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      auto tmp = dir / ("." + stem + ".taskfetch-" + detail::temp_suffix());
-      // open() with 0666 lets the kernel apply the umask (mkstemp would give 0600).
-      int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (fd < 0) {
-        if (errno == EEXIST || errno == EINTR) continue;
-        const int e = errno;
-        return error(error_kind::invalid_argument,
-                     "cannot create a file in " + dir.string() + ": " + detail::errno_text(e));
+    // A new file: unnamed until commit. Any failure here falls back to the
+    // named temporary, which reports real errors (no folder, no permission).
+    if (!exists)
+      if (const int fd = detail::open_unnamed(dir); fd >= 0) {
+        start(fd, {}, target);
+        return {};
       }
-      if (exists) (void)::fchmod(fd, st.st_mode & 07777);
-      fd_ = fd;
-      temp_ = std::move(tmp);
-      target_ = target;
-      size_ = 0;
-      used_ = 0;
-      written_ = 0;
-      writeback_from_ = 0;
-      if (capacity_ > 0 && !buffer_) {
-        try {
-          buffer_.reset(new char[capacity_]);
-        } catch (const std::bad_alloc &) {
-          capacity_ = 0; // write straight through instead
-        }
-      }
-      return {};
+    std::filesystem::path tmp;
+    const int fd = create_named(dir, target, tmp);
+    if (fd < 0) {
+      const int e = errno;
+      return error(error_kind::invalid_argument,
+                   "cannot create a file in " + dir.string() + ": " + detail::errno_text(e));
     }
-    return error(error_kind::invalid_argument,
-                 "cannot create a unique temporary file in " + dir.string());
+    if (exists) (void)::fchmod(fd, st.st_mode & 07777);
+    start(fd, std::move(tmp), target);
+    return {};
   }
 
   /// @brief Appends bytes (small chunks buffered, large ones written as they are).
@@ -177,6 +187,25 @@ public:
       return s.error();
     }
     if (durability_ == durability::synced && ::fsync(fd_) != 0) return fail("cannot sync");
+    if (temp_.empty()) { // unnamed: give it the target's name
+      if (detail::link_unnamed(fd_, target_) == 0) {
+        ::close(std::exchange(fd_, -1));
+        if (durability_ == durability::synced) sync_directory();
+        return file_result{target_, size_};
+      }
+      if (errno != EEXIST) return fail("cannot create");
+      // The target appeared meanwhile: replace it through a named link.
+      struct ::stat st {};
+      if (::stat(target_.c_str(), &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+          discard();
+          return error(error_kind::invalid_argument,
+                       "cannot write " + target_.string() + ": it is a directory");
+        }
+        (void)::fchmod(fd_, st.st_mode & 07777);
+      }
+      if (!link_named()) return fail("cannot create a temporary for");
+    }
     const int fd = std::exchange(fd_, -1);
     if (::close(fd) != 0) return fail("cannot close");
     if (::rename(temp_.c_str(), target_.c_str()) != 0) return fail("cannot rename over");
@@ -204,7 +233,7 @@ public:
 
   /// @brief True between open() and commit()/discard().
   bool is_open() const noexcept { return fd_ >= 0; }
-  /// @brief The temporary's path ("" when none).
+  /// @brief The temporary's path ("" when none, or while it is unnamed).
   const std::filesystem::path &temp_path() const noexcept { return temp_; }
   /// @brief The target of the last open().
   const std::filesystem::path &target() const noexcept { return target_; }
@@ -212,6 +241,62 @@ public:
   std::uint64_t size() const noexcept { return size_; }
 
 private:
+  // A fresh temporary (named when @p tmp is not empty) is open.
+  void start(int fd, std::filesystem::path tmp, const std::filesystem::path &target) {
+    fd_ = fd;
+    temp_ = std::move(tmp);
+    target_ = target;
+    size_ = 0;
+    used_ = 0;
+    written_ = 0;
+    writeback_from_ = 0;
+    if (capacity_ > 0 && !buffer_) {
+      try {
+        buffer_.reset(new char[capacity_]);
+      } catch (const std::bad_alloc &) {
+        capacity_ = 0; // write straight through instead
+      }
+    }
+  }
+
+  // Long names would overflow NAME_MAX once decorated: keep a prefix.
+  static std::filesystem::path named_temp(const std::filesystem::path &dir,
+                                          const std::filesystem::path &target) {
+    return dir / ("." + target.filename().string().substr(0, 200) + ".taskfetch-" +
+                  detail::temp_suffix());
+  }
+
+  static std::filesystem::path folder_of(const std::filesystem::path &target) {
+    std::filesystem::path dir = target.parent_path();
+    return dir.empty() ? std::filesystem::path(".") : dir;
+  }
+
+  // Creates `.<name>.taskfetch-XXXXXX` in @p dir; its fd, or -1 with errno.
+  static int create_named(const std::filesystem::path &dir, const std::filesystem::path &target,
+                          std::filesystem::path &tmp) {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      tmp = named_temp(dir, target);
+      // open() with 0666 lets the kernel apply the umask (mkstemp would give 0600).
+      const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (fd >= 0 || (errno != EEXIST && errno != EINTR)) return fd;
+    }
+    errno = EEXIST;
+    return -1;
+  }
+
+  // Names the unnamed temporary `.<name>.taskfetch-XXXXXX`, for a rename.
+  bool link_named() {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      auto tmp = named_temp(folder_of(target_), target_);
+      if (detail::link_unnamed(fd_, tmp) == 0) {
+        temp_ = std::move(tmp);
+        return true;
+      }
+      if (errno != EEXIST && errno != EINTR) return false;
+    }
+    return false;
+  }
+
   void take(file_sink &&o) noexcept {
     fd_ = std::exchange(o.fd_, -1);
     temp_ = std::move(o.temp_);
@@ -276,9 +361,7 @@ private:
 
   // Makes the rename itself durable; a failure here loses nothing written.
   void sync_directory() noexcept {
-    std::filesystem::path dir = target_.parent_path();
-    if (dir.empty()) dir = ".";
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = ::open(folder_of(target_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return;
     (void)::fsync(fd);
     ::close(fd);

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -247,6 +248,73 @@ TEST_CASE("file_sink keeps every byte in order across buffered, direct and write
       CHECK(slurp(out) == data);
     }
   }
+}
+
+namespace {
+// Names in a folder, sorted.
+std::vector<std::string> names_in(const fs::path &dir) {
+  std::vector<std::string> v;
+  for (auto &e : fs::directory_iterator(dir)) v.push_back(e.path().filename().string());
+  std::sort(v.begin(), v.end());
+  return v;
+}
+} // namespace
+
+TEST_CASE("file_sink: a new file appears only at commit, an existing one keeps its mode") {
+  temp_dir tmp;
+  const fs::path out = tmp.path / "new.csv";
+  file_sink sink;
+  REQUIRE(sink.open(out));
+  REQUIRE(sink.write("a,b\r\n", 5));
+  // Unnamed while written (where the system allows), else one hidden temporary.
+  if (sink.temp_path().empty())
+    CHECK(names_in(tmp.path).empty());
+  else
+    CHECK(names_in(tmp.path) == std::vector<std::string>{sink.temp_path().filename().string()});
+  REQUIRE(sink.commit());
+  CHECK(names_in(tmp.path) == std::vector<std::string>{"new.csv"});
+  CHECK(slurp(out) == "a,b\r\n");
+
+  // Replacing keeps the old file's permissions and leaves nothing else.
+  fs::permissions(out, fs::perms::owner_read | fs::perms::owner_write);
+  REQUIRE(sink.open(out));
+  REQUIRE(sink.write("new", 3));
+  REQUIRE(sink.commit());
+  CHECK(slurp(out) == "new");
+  CHECK((fs::status(out).permissions() & fs::perms::all) ==
+        (fs::perms::owner_read | fs::perms::owner_write));
+  CHECK(names_in(tmp.path) == std::vector<std::string>{"new.csv"});
+
+  // Discarded: nothing left, the existing file untouched.
+  REQUIRE(sink.open(tmp.path / "gone.csv"));
+  REQUIRE(sink.write("x", 1));
+  sink.discard();
+  CHECK(names_in(tmp.path) == std::vector<std::string>{"new.csv"});
+}
+
+TEST_CASE("file_sink: a target that appears while writing is replaced whole, a directory refused") {
+  temp_dir tmp;
+  const fs::path out = tmp.path / "late.csv";
+  file_sink sink;
+  REQUIRE(sink.open(out));
+  REQUIRE(sink.write("ours", 4));
+  { std::ofstream(out) << "theirs"; } // created by someone else meanwhile
+  fs::permissions(out, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+  auto r = sink.commit();
+  REQUIRE(r);
+  CHECK(slurp(out) == "ours");
+  CHECK((fs::status(out).permissions() & fs::perms::all) ==
+        (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read));
+  CHECK(names_in(tmp.path) == std::vector<std::string>{"late.csv"});
+
+  const fs::path dir_later = tmp.path / "dir.csv";
+  REQUIRE(sink.open(dir_later));
+  REQUIRE(sink.write("ours", 4));
+  fs::create_directory(dir_later);
+  auto d = sink.commit();
+  REQUIRE_FALSE(d);
+  CHECK(fs::is_directory(dir_later));
+  CHECK(names_in(tmp.path) == std::vector<std::string>{"dir.csv", "late.csv"});
 }
 
 TEST_CASE("callback decoder streams chunks and restarts on a new attempt") {
