@@ -66,7 +66,7 @@ std::size_t warm_mib = 0;
 /// freed a few seconds ago goes back to the host and the kernel pays again to
 /// take it; without this, a run right after one that freed a big file (say
 /// `curl -o FILE`) got warm pages and one after a quiet spell got cold ones,
-/// a 2-3x difference in page-cache writes that depended on row order.
+/// up to 4x the system time in page-cache writes, depending on row order.
 /// Done in a child process, whose peak RSS then stays out of the parent's
 /// (a spawned program inherits its parent's high-water mark until exec).
 void warm_free_memory(std::size_t mib) {
@@ -125,7 +125,8 @@ measured run(const std::vector<std::string> &args, const std::string &out = "/de
 struct summary {
   double seconds, best, rss_mib;
 };
-summary median(std::vector<measured> v) {
+/// Median and best wall time of a pipeline's runs, and the highest peak RSS.
+summary summarize(std::vector<measured> v) {
   std::sort(v.begin(), v.end(), [](auto &a, auto &b) { return a.seconds < b.seconds; });
   double rss = 0;
   for (auto &m : v) rss = std::max(rss, m.rss_mib);
@@ -390,13 +391,13 @@ int main(int argc, char **argv) {
          {}});
   rounds(big, runs);
   // Best beside median: on a VM whose freed memory goes back to the host,
-  // taking fresh pages costs the kernel 1-4x more from one run to the next
+  // taking fresh pages costs the kernel up to 4x more from one run to the next
   // (docs/BENCHMARKS.md), and the best run shows the pipeline without that.
   std::printf("| pipeline | wall (median) | vs curl | wall (best) | vs curl | peak RSS "
               "|\n|---|---|---|---|---|---|\n");
-  const auto curl_m = median(big.front().results);
+  const auto curl_m = summarize(big.front().results);
   for (auto &p : big) {
-    const auto m = median(p.results);
+    const auto m = summarize(p.results);
     std::printf("| %s | %.3f s | %.2fx | %.3f s | %.2fx | %.1f MiB |\n", p.name.c_str(), m.seconds,
                 m.seconds / curl_m.seconds, m.best, m.best / curl_m.best, m.rss_mib);
   }
@@ -423,7 +424,7 @@ int main(int argc, char **argv) {
               "|\n|---|---|---|---|\n",
               batch);
   for (auto &p : batches) {
-    const auto m = median(p.results);
+    const auto m = summarize(p.results);
     std::printf("| %s | %.3f s | %.0f | %.1f MiB |\n", p.name.c_str(), m.seconds, batch / m.seconds,
                 m.rss_mib);
   }
