@@ -4,6 +4,8 @@
 
 #include <taskfetch/cancellation.hpp>
 #include <taskfetch/clock.hpp>
+#include <taskfetch/events.hpp>
+#include <taskfetch/result.hpp>
 #include <taskfetch/task_state.hpp>
 
 #include <chrono>
@@ -121,6 +123,14 @@ struct call_options {
   std::function<void(std::uint64_t, std::optional<std::uint64_t>)> on_progress;
   /// @brief Called after every poll with the task's status.
   std::function<void(const task_status &)> on_status;
+  /// @brief Called once the service accepted a submission, with the new
+  /// task's id, before any poll; an error stops the task (run_inputs makes
+  /// the id durable here).
+  std::function<status(const std::string &)> on_submitted;
+  /// @brief Called after every HTTP request (token requests included).
+  std::function<void(const request_event &)> on_request;
+  /// @brief Called before each wait that follows a failed request.
+  std::function<void(const retry_event &)> on_retry;
 };
 
 } // namespace taskfetch
