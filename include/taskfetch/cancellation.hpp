@@ -26,6 +26,8 @@ public:
   bool cancelled() const noexcept {
     return state_ && state_->cancelled.load(std::memory_order_acquire);
   }
+  /// @brief Whether a source stands behind this token (a default token never fires).
+  bool can_fire() const noexcept { return state_ != nullptr; }
   /// @brief Waits up to @p d; returns false if cancelled (before or during).
   template <class Rep, class Period> bool wait_for(std::chrono::duration<Rep, Period> d) const {
     if (!state_) {

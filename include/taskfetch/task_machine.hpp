@@ -95,8 +95,11 @@ public:
   /// deadline is co.timeout (or the client's) from now.
   task_machine(Client &c, task_goal goal, const call_options &co, Decoder &dec)
       : c_(c), goal_(goal), co_(co), dec_(dec), retry_(c.retry_policy().start()),
-        phase_start_(c.clock().now()),
-        deadline_(phase_start_ + co.timeout.value_or(c.config().timeout())) {}
+        timeout_(co.timeout.value_or(c.config().timeout())), phase_start_(c.clock().now()),
+        deadline_(phase_start_ + timeout_),
+        phase_(goal == task_goal::submit || goal == task_goal::run ? phase::submit
+               : goal == task_goal::cancel                         ? phase::cancel
+                                                                   : phase::poll) {}
 
   /// @brief The task to poll or cancel (goals status, wait, cancel).
   task_machine &with_id(std::string id) {
@@ -109,11 +112,16 @@ public:
     return *this;
   }
   /// @brief Brings the deadline forward to @p t (a pool's own deadline).
-  void limit_deadline(time_point t) { deadline_ = std::min(deadline_, t); }
+  void limit_deadline(time_point t) {
+    limit_ = t;
+    deadline_ = std::min(deadline_, t);
+  }
 
-  /// @brief The first step.
+  /// @brief The first step. The deadline counts from here.
   task_step start() {
     phase_start_ = c_.clock().now();
+    deadline_ = phase_start_ + timeout_;
+    if (limit_) deadline_ = std::min(deadline_, *limit_);
     switch (goal_) {
     case task_goal::submit:
     case task_goal::run: return enter_submit();
@@ -173,6 +181,8 @@ public:
   const std::optional<duration> &last_retry_after() const noexcept { return last_retry_after_; }
   /// @brief The deadline.
   time_point deadline() const noexcept { return deadline_; }
+  /// @brief Whether the machine has a value to take (it finished without failure).
+  bool succeeded() const noexcept { return phase_ == phase::finished && !failure_; }
 
   /// @brief The decoded value once finished: the failure, or the decoder's
   /// finish() (its own failure with the task's context).
@@ -425,9 +435,11 @@ private:
   const call_options &co_;
   Decoder &dec_;
   retry_state retry_;
+  duration timeout_;
+  std::optional<time_point> limit_;
   time_point phase_start_;
   time_point deadline_;
-  phase phase_ = phase::submit;
+  phase phase_;
   request req_;
   std::size_t auth_index_ = 0;
   std::string id_;
