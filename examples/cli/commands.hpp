@@ -223,7 +223,21 @@ inline bool affects_all(error_kind k) {
   return k == error_kind::auth || k == error_kind::invalid_argument;
 }
 
-/// fetch ENDPOINT --ids FILE --out-dir DIR [--jobs N] [--sync]
+/// The pool's bounds from --jobs (requests in flight: worker threads),
+/// --max-outstanding (tasks at the service at once) and --rate (requests
+/// per second); the connection pool is made large enough for the workers.
+inline batch_options batch_bounds(session &s, const args &a) {
+  batch_options bo;
+  bo.jobs = static_cast<std::size_t>(positive("--jobs", a.value("--jobs").value_or("8"), 256));
+  bo.max_outstanding = static_cast<std::size_t>(
+      positive("--max-outstanding", a.value("--max-outstanding").value_or("10000"), 10000000));
+  bo.max_requests_per_second = static_cast<double>(
+      positive("--rate", a.value("--rate").value_or("0"), 1000000, /*zero_ok=*/true));
+  s.opts.max_connections(std::max<std::size_t>(s.opts.max_connections(), bo.jobs));
+  return bo;
+}
+
+/// fetch ENDPOINT --ids FILE --out-dir DIR [--jobs N] [--max-outstanding N] [--rate R] [--sync]
 template <class E> int fetch_batch_cmd(session &s, const args &a) {
   auto ids = read_ids(*a.value("--ids"));
   auto dir = a.value("--out-dir");
@@ -231,9 +245,8 @@ template <class E> int fetch_batch_cmd(session &s, const args &a) {
   std::error_code ec;
   std::filesystem::create_directories(*dir, ec);
   if (ec) throw usage_error{"cannot create --out-dir " + *dir + ": " + ec.message()};
-  batch_options bo;
-  bo.jobs = static_cast<std::size_t>(positive("--jobs", a.value("--jobs").value_or("8"), 1024));
-  s.opts.max_connections(std::max<std::size_t>(s.opts.max_connections(), bo.jobs));
+  batch_options bo = batch_bounds(s, a);
+  bo.on_progress = s.out.batch_line(ids.size());
   cli_client api(s.opts);
   const std::string ext = extension_of<E>(a);
   std::vector<error_kind> kinds;
@@ -258,6 +271,7 @@ template <class E> int fetch_batch_cmd(session &s, const args &a) {
       },
       bo);
   std::fflush(stdout);
+  s.out.done();
   if (a.flag("--sync"))
     if (int fd = ::open(dir->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
       ::syncfs(fd);

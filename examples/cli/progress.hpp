@@ -3,11 +3,13 @@
 #pragma once
 
 #include <taskfetch/options.hpp>
+#include <taskfetch/task_pool.hpp>
 
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -54,6 +56,32 @@ public:
       };
     }
     return co;
+  }
+
+  /// A batch's live line on a terminal: done / failed / in progress, rate
+  /// and ETA, redrawn at most ten times a second (and at the end).
+  std::function<void(const pool_progress &)> batch_line(std::size_t total) {
+    if (v_ == verbosity::quiet || !tty_) return {};
+    return [this, total, start = std::chrono::steady_clock::now(),
+            shown = std::chrono::steady_clock::time_point()](const pool_progress &p) mutable {
+      const auto now = std::chrono::steady_clock::now();
+      const std::size_t ended = p.done + p.failed;
+      if (ended < total && now - shown < std::chrono::milliseconds(100)) return;
+      shown = now;
+      const double secs = std::chrono::duration<double>(now - start).count();
+      const double rate = secs > 0 ? ended / secs : 0;
+      char eta[32] = "";
+      if (ended < total && rate > 0)
+        std::snprintf(eta, sizeof eta, "  ETA %.0fs", (total - ended) / rate);
+      char line[200];
+      std::snprintf(line, sizeof line,
+                    "\r%zu/%zu done, %zu failed, %zu in progress, %zu queued  %.1f/s%s%s\033[K",
+                    p.done, total, p.failed, p.in_progress(), p.queued, rate, eta,
+                    p.throttled ? "  (throttled)" : "");
+      std::lock_guard<std::mutex> lk(m_);
+      std::fputs(line, stderr);
+      bar_shown_ = true;
+    };
   }
 
   /// Ends a bar line, if one is showing.

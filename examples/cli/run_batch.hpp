@@ -1,6 +1,6 @@
-// `taskfetch run ENDPOINT --inputs PATH --out-dir DIR [--jobs N] [--journal FILE]
-// [--resubmit N]`: a folder (or a list) of inputs through the journalled
-// batch runner, resumable after a crash.
+// `taskfetch run ENDPOINT --inputs PATH --out-dir DIR [--jobs N] [--max-outstanding N]
+// [--rate R] [--journal FILE] [--resubmit N]`: a folder (or a list) of inputs through the
+// journalled batch runner, resumable after a crash.
 #pragma once
 
 #include "commands.hpp"
@@ -42,13 +42,16 @@ inline int run_batch_inputs(session &s, const args &a) {
   fs::create_directories(*dir, ec);
   if (ec) throw usage_error{"cannot create --out-dir " + *dir + ": " + ec.message()};
   const auto paths = list_inputs(*a.value("--inputs"));
+  const batch_options bo = batch_bounds(s, a);
   run_options ro;
-  ro.jobs = static_cast<std::size_t>(positive("--jobs", a.value("--jobs").value_or("8"), 1024));
+  ro.jobs = bo.jobs;
+  ro.max_outstanding = bo.max_outstanding;
+  ro.max_requests_per_second = bo.max_requests_per_second;
+  ro.on_progress = s.out.batch_line(paths.size());
   ro.resubmit =
       static_cast<unsigned>(positive("--resubmit", a.value("--resubmit").value_or("1"), 100, true));
   const fs::path journal_path =
       a.value("--journal").value_or((fs::path(*dir) / ".taskfetch-journal").string());
-  s.opts.max_connections(std::max<std::size_t>(s.opts.max_connections(), ro.jobs));
 
   return with_endpoint(a.positional[0], [&](auto ep) {
     using E = decltype(ep);
@@ -98,6 +101,7 @@ inline int run_batch_inputs(session &s, const args &a) {
           std::fflush(stdout);
         },
         ro);
+    s.out.done();
     if (!sum) return report(s.out, "run", sum.error());
     std::printf("summary\tdone=%zu\tfailed=%zu\tresubmitted=%zu\tskipped=%zu\n", sum->done,
                 sum->failed, sum->resubmitted, sum->skipped);

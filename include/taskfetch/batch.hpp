@@ -1,25 +1,39 @@
 /// @file
-/// @brief fetch_batch: many task ids through one shared client, with bounded
-/// concurrency; one failing task never fails the others.
+/// @brief fetch_batch: many task ids through one task_pool over a shared
+/// client; one failing task never fails the others.
 #pragma once
 
 #include <taskfetch/options.hpp>
 #include <taskfetch/result.hpp>
+#include <taskfetch/task_pool.hpp>
 
-#include <algorithm>
-#include <atomic>
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace taskfetch {
 
-/// @brief Settings of a batch.
+/// @brief Settings of a batch (fetch_batch, run_inputs): the pool's bounds.
 struct batch_options {
-  std::size_t jobs = 8;  ///< tasks in flight at once (worker threads)
-  call_options per_task; ///< applied to every fetch (deadline, cancel)
+  std::size_t jobs = 8;                ///< requests in flight at once (worker threads)
+  std::size_t max_outstanding = 10000; ///< tasks admitted at once
+  double max_requests_per_second = 0;  ///< request rate cap; 0: none until throttled
+  call_options per_task;               ///< applied to every task (deadline, hooks); its
+                                       ///< cancel token cancels the whole batch
+  std::function<void(const pool_progress &)> on_progress; ///< the pool's counts as they change
+
+  /// @brief The pool settings these stand for.
+  pool_options pool() const {
+    pool_options p;
+    p.max_concurrent_requests = jobs;
+    p.max_outstanding = max_outstanding;
+    p.max_requests_per_second = max_requests_per_second;
+    p.cancel = per_task.cancel;
+    p.on_progress = on_progress;
+    return p;
+  }
 };
 
 /// @brief What a batch did.
@@ -33,30 +47,26 @@ struct batch_summary {
 ///        the task's decoder
 /// @param on_done called as on_done(index, id, result) once per task, one call
 ///        at a time (no locking needed inside), in completion order
+///
+/// Waiting tasks cost a timer entry, not a thread: opts.jobs bounds only
+/// the requests in flight.
 template <class E, class Client, class MakeDecoder, class OnDone>
 batch_summary fetch_batch(Client &client, const std::vector<std::string> &ids,
                           MakeDecoder make_decoder, OnDone on_done,
                           const batch_options &opts = {}) {
-  std::atomic<std::size_t> next{0};
+  using decoder = decltype(make_decoder(std::size_t{0}, std::declval<const std::string &>()));
+  using value = typename decoder::value_type;
   std::mutex report_m;
   batch_summary sum;
-  auto worker = [&] {
-    for (;;) {
-      const std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
-      if (i >= ids.size()) return;
-      auto decoder = make_decoder(i, ids[i]);
-      auto r = client.template fetch<E>(ids[i], decoder, opts.per_task);
-      std::lock_guard<std::mutex> lk(report_m);
-      (r ? sum.done : sum.failed) += 1;
-      on_done(i, ids[i], r);
-    }
-  };
-  const std::size_t n = std::max<std::size_t>(1, std::min(opts.jobs, ids.size()));
-  std::vector<std::thread> pool;
-  pool.reserve(n - 1);
-  for (std::size_t t = 1; t < n; ++t) pool.emplace_back(worker);
-  worker(); // the calling thread works too
-  for (auto &t : pool) t.join();
+  task_pool<Client> pool(client, opts.pool());
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    pool.template fetch<E>(ids[i], make_decoder(i, ids[i]), opts.per_task,
+                           [&, i](result<value> &r) {
+                             std::lock_guard<std::mutex> lk(report_m);
+                             (r ? sum.done : sum.failed) += 1;
+                             on_done(i, ids[i], r);
+                           });
+  pool.wait_all();
   return sum;
 }
 

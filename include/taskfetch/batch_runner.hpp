@@ -1,6 +1,6 @@
 /// @file
-/// @brief run_inputs: submit a set of input files, wait for all with bounded
-/// concurrency, write each result, and record every step in a journal so a
+/// @brief run_inputs: submit a set of input files, wait for all on a
+/// task_pool, write each result, and record every step in a journal so a
 /// rerun after a crash resumes instead of paying twice.
 #pragma once
 
@@ -8,6 +8,7 @@
 #include <taskfetch/endpoint.hpp>
 #include <taskfetch/journal.hpp>
 #include <taskfetch/options.hpp>
+#include <taskfetch/task_pool.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -32,10 +33,14 @@ struct batch_input {
 
 /// @brief Settings of run_inputs.
 struct run_options {
-  std::size_t jobs = 8;                      ///< inputs in flight at once
+  std::size_t jobs = 8;                      ///< requests in flight at once (worker threads)
+  std::size_t max_outstanding = 10000;       ///< inputs at the service at once
+  double max_requests_per_second = 0;        ///< request rate cap; 0: none until throttled
   unsigned resubmit = 1;                     ///< resubmissions after a task ends in Error
   std::chrono::seconds retention{24 * 3600}; ///< how long the service keeps a task
-  call_options per_task;                     ///< deadline and cancellation of each wait
+  call_options per_task; ///< deadline and hooks of each task; its cancel token stops the run
+  /// @brief The pool's counts as they change.
+  std::function<void(const pool_progress &)> on_progress;
   /// @brief Wall clock for journal times (injectable for tests).
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();
@@ -64,167 +69,163 @@ struct run_summary {
   std::size_t skipped = 0;     ///< inputs already done (verified by checksum)
 };
 
-/// @brief Runs every input through endpoint @p E.
-/// @param make_input reads a file into the endpoint's input (result<input>)
+/// @brief Runs every input through endpoint @p E on a task_pool.
+/// @param make_input reads a file into the endpoint's input (result<input>);
+///        called on a worker when the input's task is admitted
 /// @param on_report called once per input, one call at a time
 /// @return the totals, or an error when the journal cannot be read
 ///
-/// Order of durable steps per input: POST; journal "submitted" (fsync);
-/// wait and stream the result to a temporary file; rename (fsync); journal
-/// "done" (fsync). A crash between the POST and its journal record is the
-/// only way an input is submitted twice.
+/// Order of durable steps per input: POST; journal "submitted" (durable
+/// before the first poll); wait and stream the result to a temporary file;
+/// rename (fsync); journal "done" (durable). A crash between the POST and its
+/// journal record is the only way an input is submitted twice.
 template <class E, class Client, class MakeInput, class OnReport>
 result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &inputs, journal &j,
                                MakeInput make_input, OnReport on_report,
                                const run_options &opts = {}) {
-  run_summary sum;
+  using event = journal_entry::event;
   auto loaded = j.load();
   if (!loaded) return loaded.error(); // never guess: a lost journal would resubmit everything
-  std::map<std::string, input_history> history = replay(*loaded);
-  std::mutex m;
-  std::atomic<std::size_t> next{0};
+  const std::map<std::string, input_history> history = replay(*loaded);
 
   auto unix_now = [&] {
     return std::chrono::duration_cast<std::chrono::seconds>(opts.now().time_since_epoch()).count();
   };
-  auto record = [&](journal_entry e) {
-    e.time = e.time ? e.time : unix_now();
-    return j.append(e);
+  auto record = [&](event what, const batch_input &in, const std::string &task) {
+    journal_entry e;
+    e.what = what;
+    e.input = in.key;
+    e.task_id = task;
+    e.time = unix_now();
+    return e;
   };
 
-  auto process = [&](const batch_input &in, input_history h) {
+  // One input's way through the pool: submit (or resume polling a journalled
+  // task), then on each ending decide: done, resubmit, or report failure.
+  struct job {
+    const batch_input *in;
+    input_history h;
     input_report rep;
-    rep.key = in.key;
-    rep.output = in.output;
-    using event = journal_entry::event;
+    unsigned errors = 0;
+    unsigned expiries = 0;
+  };
+  std::vector<job> jobs(inputs.size());
+  std::mutex report_m;
+  run_summary sum;
+  auto report = [&](job &jb) {
+    std::lock_guard<std::mutex> lk(report_m);
+    switch (jb.rep.result) {
+    case input_report::outcome::done: ++sum.done; break;
+    case input_report::outcome::failed: ++sum.failed; break;
+    case input_report::outcome::skipped: ++sum.skipped; break;
+    }
+    if (jb.rep.resubmitted) ++sum.resubmitted;
+    on_report(jb.rep);
+  };
+
+  pool_options po;
+  po.max_concurrent_requests = opts.jobs;
+  po.max_outstanding = opts.max_outstanding;
+  po.max_requests_per_second = opts.max_requests_per_second;
+  po.cancel = opts.per_task.cancel;
+  po.on_progress = opts.on_progress;
+  task_pool<Client> pool(client, po);
+
+  std::function<void(job &, std::string)> launch;
+  auto ended = [&](job &jb, result<file_result> &r) {
+    const batch_input &in = *jb.in;
+    input_report &rep = jb.rep;
+    if (r) {
+      auto d = detail::sha256_file(r->path);
+      if (!d) {
+        rep.failure = d.error();
+        return report(jb);
+      }
+      journal_entry e = record(event::done, in, rep.task_id);
+      e.output = r->path.string();
+      e.size = d->size;
+      e.sha256 = d->sha256;
+      if (auto s = j.append(e); !s) {
+        rep.failure = s.error();
+        return report(jb);
+      }
+      rep.result = input_report::outcome::done;
+      rep.size = d->size;
+      return report(jb);
+    }
+    const error &err = r.error();
+    if (err.kind() == error_kind::not_found && jb.expiries++ == 0) {
+      // Gone (expired, or lost by the service): submit again, once per run.
+      (void)j.append(record(event::expired, in, rep.task_id));
+      return launch(jb, std::string());
+    }
+    if (err.kind() == error_kind::task_failed) {
+      ++jb.errors;
+      journal_entry e = record(event::failed, in, rep.task_id);
+      e.kind = std::string(to_string(err.kind()));
+      e.messages = err.service_messages();
+      e.final = jb.errors > opts.resubmit;
+      (void)j.append(e);
+      if (!e.final) return launch(jb, std::string());
+    }
+    // Anything else (deadline, network, auth) leaves the task live in the
+    // journal: the next run polls it instead of submitting again.
+    rep.failure = err;
+    report(jb);
+  };
+  launch = [&](job &jb, std::string task) {
+    const batch_input &in = *jb.in;
+    auto done = [&](result<file_result> &r) { ended(jb, r); };
+    if (!task.empty()) {
+      jb.rep.task_id = task;
+      pool.template fetch<E>(std::move(task), decoders::to_file{in.output}, opts.per_task, done);
+      return;
+    }
+    call_options co = opts.per_task;
+    co.on_submitted = [&](const std::string &id) -> status {
+      jb.rep.task_id = id;
+      ++jb.rep.submissions;
+      if (jb.h.submissions + jb.rep.submissions > 1) jb.rep.resubmitted = true;
+      // Without the record a crash would lose the id: the task stops here.
+      return j.append(record(event::submitted, in, id));
+    };
+    pool.template run_from<E>([&make_input, &in] { return make_input(in.path); },
+                              decoders::to_file{in.output}, std::move(co), done);
+  };
+
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    job &jb = jobs[i];
+    const batch_input &in = inputs[i];
+    jb.in = &in;
+    jb.rep.key = in.key;
+    jb.rep.output = in.output;
+    if (auto it = history.find(in.key); it != history.end()) jb.h = it->second;
+    const input_history &h = jb.h;
     // Done before: trust it only if the file is still what we wrote.
     if (h.done) {
       auto d = detail::sha256_file(h.output.empty() ? in.output : std::filesystem::path(h.output));
       if (d && d->size == h.size && d->sha256 == h.sha256) {
-        rep.result = input_report::outcome::skipped;
-        rep.task_id = h.task_id;
-        rep.size = d->size;
-        return rep;
+        jb.rep.result = input_report::outcome::skipped;
+        jb.rep.task_id = h.task_id;
+        jb.rep.size = d->size;
+        report(jb);
+        continue;
       }
     }
     if (h.final_failure && !h.done) {
-      rep.task_id = h.task_id;
-      rep.failure = error(error_kind::task_failed, "failed in an earlier run after " +
-                                                       std::to_string(h.task_errors) +
-                                                       " task error(s); not resubmitted");
-      return rep;
+      jb.rep.task_id = h.task_id;
+      jb.rep.failure = error(error_kind::task_failed, "failed in an earlier run after " +
+                                                          std::to_string(h.task_errors) +
+                                                          " task error(s); not resubmitted");
+      report(jb);
+      continue;
     }
+    jb.errors = h.task_errors;
     const bool live =
         !h.task_id.empty() && !h.expired && unix_now() - h.submitted_at < opts.retention.count();
-    std::string task = live ? h.task_id : std::string();
-    unsigned errors = h.task_errors;
-    unsigned expiries = 0;
-    for (;;) {
-      if (task.empty()) {
-        auto input = make_input(in.path);
-        if (!input) {
-          rep.failure = input.error();
-          return rep;
-        }
-        auto id = client.template submit<E>(*input, opts.per_task);
-        if (!id) {
-          rep.failure = id.error();
-          return rep;
-        }
-        task = *id;
-        ++rep.submissions;
-        if (h.submissions + rep.submissions > 1) rep.resubmitted = true;
-        journal_entry e;
-        e.what = event::submitted;
-        e.input = in.key;
-        e.task_id = task;
-        if (auto s = record(e); !s) {
-          rep.failure = s.error(); // without the record a crash would lose the id: stop
-          return rep;
-        }
-      }
-      rep.task_id = task;
-      auto r = client.template fetch<E>(task, decoders::to_file{in.output}, opts.per_task);
-      if (r) {
-        auto d = detail::sha256_file(r->path);
-        if (!d) {
-          rep.failure = d.error();
-          return rep;
-        }
-        journal_entry e;
-        e.what = event::done;
-        e.input = in.key;
-        e.task_id = task;
-        e.output = r->path.string();
-        e.size = d->size;
-        e.sha256 = d->sha256;
-        if (auto s = record(e); !s) {
-          rep.failure = s.error();
-          return rep;
-        }
-        rep.result = input_report::outcome::done;
-        rep.size = d->size;
-        return rep;
-      }
-      const error &err = r.error();
-      if (err.kind() == error_kind::not_found && expiries++ == 0) {
-        // Gone (expired, or lost by the service): submit again, once per run.
-        journal_entry e;
-        e.what = event::expired;
-        e.input = in.key;
-        e.task_id = task;
-        (void)record(e);
-        task.clear();
-        continue;
-      }
-      if (err.kind() == error_kind::task_failed) {
-        ++errors;
-        journal_entry e;
-        e.what = event::failed;
-        e.input = in.key;
-        e.task_id = task;
-        e.kind = std::string(to_string(err.kind()));
-        e.messages = err.service_messages();
-        e.final = errors > opts.resubmit;
-        (void)record(e);
-        if (!e.final) {
-          task.clear();
-          continue;
-        }
-      }
-      // Anything else (deadline, network, auth) leaves the task live in the
-      // journal: the next run polls it instead of submitting again.
-      rep.failure = err;
-      return rep;
-    }
-  };
-
-  auto worker = [&] {
-    for (;;) {
-      const std::size_t i = next.fetch_add(1);
-      if (i >= inputs.size()) return;
-      input_history h;
-      {
-        std::lock_guard<std::mutex> lk(m);
-        auto it = history.find(inputs[i].key);
-        if (it != history.end()) h = it->second;
-      }
-      input_report rep = process(inputs[i], h);
-      std::lock_guard<std::mutex> lk(m);
-      switch (rep.result) {
-      case input_report::outcome::done: ++sum.done; break;
-      case input_report::outcome::failed: ++sum.failed; break;
-      case input_report::outcome::skipped: ++sum.skipped; break;
-      }
-      if (rep.resubmitted) ++sum.resubmitted;
-      on_report(rep);
-    }
-  };
-  const std::size_t n = std::max<std::size_t>(1, std::min(opts.jobs, inputs.size()));
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < n; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto &t : pool) t.join();
+    launch(jb, live ? h.task_id : std::string());
+  }
+  pool.wait_all();
   return sum;
 }
 

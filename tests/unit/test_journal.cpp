@@ -10,7 +10,9 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
 #include <unistd.h>
 
 using namespace taskfetch;
@@ -206,4 +208,30 @@ TEST_CASE(
   REQUIRE(fourth);
   CHECK(fourth->done == 1);
   CHECK(next_id == 5);
+}
+
+TEST_CASE("file_journal: appends from many threads share fsyncs and all survive") {
+  temp_dir d("group");
+  file_journal j(d.path / "journal");
+  constexpr int threads = 8, each = 100;
+  std::vector<std::thread> ts;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < threads; ++t)
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < each; ++i)
+        if (!j.append(submitted("in-" + std::to_string(t) + "-" + std::to_string(i),
+                                "task-" + std::to_string(i), i)))
+          ++failures;
+    });
+  for (auto &t : ts) t.join();
+  CHECK(failures == 0);
+  // Every append returned only after an fsync that covered it; overlapping
+  // appends shared one.
+  CHECK(j.syncs() < threads * each);
+  CHECK(j.syncs() >= 1);
+  file_journal reread(d.path / "journal");
+  auto es = reread.load();
+  REQUIRE(es);
+  CHECK(es->size() == threads * each);
+  CHECK(replay(*es).size() == threads * each);
 }
