@@ -18,11 +18,14 @@ namespace taskfetch {
 /// @brief Settings of a batch (fetch_batch, run_inputs): the pool's bounds.
 struct batch_options {
   std::size_t jobs = 8;                ///< requests in flight at once (worker threads)
+  call_options per_task;               ///< applied to every task (deadline, hooks); its cancel
+                                       ///< token cancels the whole batch
   std::size_t max_outstanding = 10000; ///< tasks admitted at once
   double max_requests_per_second = 0;  ///< request rate cap; 0: none until throttled
-  call_options per_task;               ///< applied to every task (deadline, hooks); its
-                                       ///< cancel token cancels the whole batch
   std::function<void(const pool_progress &)> on_progress; ///< the pool's counts as they change
+  /// false: no threads, the calling thread drives the batch and waits
+  /// through the client's clock (for tests with a manual clock).
+  bool own_threads = true;
 
   /// @brief The pool settings these stand for.
   pool_options pool() const {
@@ -32,6 +35,7 @@ struct batch_options {
     p.max_requests_per_second = max_requests_per_second;
     p.cancel = per_task.cancel;
     p.on_progress = on_progress;
+    p.own_threads = own_threads;
     return p;
   }
 };

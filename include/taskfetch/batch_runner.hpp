@@ -34,17 +34,20 @@ struct batch_input {
 /// @brief Settings of run_inputs.
 struct run_options {
   std::size_t jobs = 8;                      ///< requests in flight at once (worker threads)
-  std::size_t max_outstanding = 10000;       ///< inputs at the service at once
-  double max_requests_per_second = 0;        ///< request rate cap; 0: none until throttled
   unsigned resubmit = 1;                     ///< resubmissions after a task ends in Error
   std::chrono::seconds retention{24 * 3600}; ///< how long the service keeps a task
   call_options per_task; ///< deadline and hooks of each task; its cancel token stops the run
-  /// @brief The pool's counts as they change.
-  std::function<void(const pool_progress &)> on_progress;
   /// @brief Wall clock for journal times (injectable for tests).
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();
   };
+  std::size_t max_outstanding = 10000; ///< inputs at the service at once
+  double max_requests_per_second = 0;  ///< request rate cap; 0: none until throttled
+  /// @brief The pool's counts as they change.
+  std::function<void(const pool_progress &)> on_progress;
+  /// @brief false: no threads, the calling thread drives the run and waits
+  /// through the client's clock (for tests with a manual clock).
+  bool own_threads = true;
 };
 
 /// @brief What happened to one input.
@@ -129,6 +132,7 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
   po.max_requests_per_second = opts.max_requests_per_second;
   po.cancel = opts.per_task.cancel;
   po.on_progress = opts.on_progress;
+  po.own_threads = opts.own_threads;
   task_pool<Client> pool(client, po);
 
   std::function<void(job &, std::string)> launch;

@@ -111,6 +111,13 @@ public:
     body_ = std::move(body);
     return *this;
   }
+  /// @brief After a submit, wait the polling schedule's first interval
+  /// before the first poll (a task is never done the moment it is accepted).
+  /// The pool does this; the blocking run() polls at once, as it always has.
+  task_machine &delay_first_poll(bool on) {
+    delay_first_poll_ = on;
+    return *this;
+  }
   /// @brief Brings the deadline forward to @p t (a pool's own deadline).
   void limit_deadline(time_point t) {
     limit_ = t;
@@ -303,7 +310,11 @@ private:
     retry_ = c_.retry_policy().start();
     attempts_ = 0;
     phase_start_ = c_.clock().now();
-    return enter_poll();
+    task_step first = enter_poll();
+    if (!delay_first_poll_ || first.what != task_step::kind::send) return first;
+    auto delay = retry_.on_pending(duration(0));
+    if (!delay) return finish(timed_out());
+    return wait_for(*delay, nullptr);
   }
 
   template <class Handler> status send_once(Handler &h) {
@@ -452,6 +463,7 @@ private:
   std::optional<duration> last_retry_after_;
   bool refreshed_ = false;
   bool began_ = false;
+  bool delay_first_poll_ = false;
 };
 
 } // namespace taskfetch

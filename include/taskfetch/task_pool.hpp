@@ -81,7 +81,8 @@ struct pool_options {
   std::optional<duration> deadline;
   /// @brief false: no threads; whoever waits (wait_all(), get()) drives the
   /// pool, one request at a time, and waits through the client's clock, so
-  /// tests with a manual clock never sleep.
+  /// tests with a manual clock never sleep. Threads wait in real time, so a
+  /// pool with threads needs a real clock (system_clock, the default).
   bool own_threads = true;
   /// @brief Fires to cancel every task (checked at least every 50 ms).
   cancel_token cancel;
@@ -210,6 +211,7 @@ public:
     static_assert(check_decoder<Decoder>());
     auto n = std::make_shared<task<E, Decoder>>(*this, task_goal::run, std::move(co),
                                                 std::move(dec), std::move(on_done));
+    n->machine.delay_first_poll(true);
     n->make_input = [f = std::move(make_input)]() mutable -> result<std::string> {
       auto in = f();
       if (!in) return std::move(in.error());

@@ -173,7 +173,8 @@ TEST_CASE(
   };
   std::vector<input_report> reps;
   run_options ro;
-  ro.jobs = 1; // deterministic task numbering
+  ro.jobs = 1;            // deterministic task numbering
+  ro.own_threads = false; // the manual clock: this thread drives and waits
   ro.now = [&] { return clock.wall_now(); };
   auto sum = run_inputs<endpoints::recognize_table>(
       api, ins, j, read, [&](const input_report &r) { reps.push_back(r); }, ro);
