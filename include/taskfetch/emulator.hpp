@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <map>
@@ -573,7 +574,8 @@ private:
         ep = "djvu2pdf";
       else if ((is_omr("recognizetemplate/postrecognizetemplate") && post) ||
                (is_omr("recognizetemplate/getrecognizetemplate") && get) ||
-               (is_omr("recognizetemplate") && del))
+               (is_omr("recognizetemplate") && del) ||
+               (is_omr("recognizetemplate/cancelrecognizetemplate") && del))
         ep = "recognize-template";
       if (ep.empty()) return;
       if (post)
@@ -721,19 +723,8 @@ private:
         if (!b64(&(*images)[0], s.image, "images[0]") ||
             !b64(member(j, "omrFile"), s.omr_file, "omrFile"))
           return;
-        std::string fmt = "csv";
-        if (const auto *of = member(j, "outputFormat"); of && !of->is_null()) {
-          if (!of->is_string()) return bad("outputFormat must be a string");
-          fmt = lower(of->get<std::string>());
-        }
-        if (fmt == "csv")
-          s.output_format = "Csv";
-        else if (fmt == "json")
-          s.output_format = "Json";
-        else if (fmt == "xml")
-          s.output_format = "Xml";
-        else
-          return bad("outputFormat must be Csv, Json or Xml");
+        s.output_format = "Csv";
+        if (!word(j, "outputFormat", {"Csv", "Json", "Xml"}, s.output_format, bad)) return;
         if (const auto *th = member(j, "recognitionThreshold"); th && !th->is_null()) {
           if (!th->is_number()) return bad("recognitionThreshold must be a number");
           const double v = th->get<double>();
@@ -743,19 +734,15 @@ private:
         if (!b64(member(j, "image"), s.image, "image")) return;
         if (const auto *st = member(j, "settings"); st && !st->is_null()) {
           if (!st->is_object()) return bad("settings must be an object");
-          if (const auto *rt = member(*st, "resultTypeTable"); rt && !rt->is_null()) {
-            const std::string v = rt->is_string() ? lower(rt->get<std::string>()) : "";
-            if (v == "csv")
-              s.result_type = "Csv";
-            else if (v == "text")
-              s.result_type = "Text";
-            else if (v == "excel")
-              s.result_type = "Excel";
-            else if (v == "csvandexcel")
-              s.result_type = "CsvAndExcel";
-            else
-              return bad("resultTypeTable must be Text, Excel, Csv or CsvAndExcel");
-          }
+          if (!word(*st, "resultTypeTable", {"Text", "Excel", "Csv", "CsvAndExcel"}, s.result_type,
+                    bad))
+            return;
+          // The OCR SDK's settings beyond the contract: checked, not acted on.
+          std::string ignored;
+          if (!word(*st, "resultType", ocr_result_types, ignored, bad)) return;
+          if (const auto *cc = member(*st, "makeContrastCorrection");
+              cc && !cc->is_null() && !cc->is_boolean())
+            return bad("makeContrastCorrection must be true or false");
         }
       }
       task t;
@@ -764,9 +751,88 @@ private:
       t.pending_for = opts.pending_for;
       t.processing_for = opts.processing_for;
       e.task_id = add(std::move(t), s.body_sha256);
+      // The SDKs ask for JSON (a JSON string) or text (the bare id).
+      const char *type = id_content_type(req.get_header_value("Accept"));
       auto body = std::make_shared<streamed_body>();
-      body->add_text(e.task_id);
-      deliver(res, std::move(body), "text/plain", f);
+      body->add_text(std::strcmp(type, "text/plain") == 0 ? e.task_id
+                                                          : nlohmann::json(e.task_id).dump());
+      deliver(res, std::move(body), type, f);
+    }
+
+    // The OCR SDK's ResultType enum (aspose-ocr-cloud, models/result_type).
+    static constexpr const char *ocr_result_types[] = {
+        "Text",     "Pdf", "TextAndPdf", "Hocr", "TextAndHocr", "PdfAndHocr", "TextAndPdfAndHocr",
+        "ImagePNG", "JSON"};
+
+    // Reads member @p key of @p j (any case, null or absent: @p out kept) as
+    // one of @p words in any case, canonical spelling into @p out; false
+    // after bad() when it is something else.
+    template <std::size_t N, class Bad>
+    static bool word(const nlohmann::json &j, const char *key, const char *const (&words)[N],
+                     std::string &out, Bad &bad) {
+      const auto *v = member(j, key);
+      if (!v || v->is_null()) return true;
+      if (v->is_string())
+        for (const char *w : words)
+          if (taskfetch::detail::iequals(v->get_ref<const std::string &>(), w)) {
+            out = w;
+            return true;
+          }
+      std::string list;
+      for (const char *w : words) list += (list.empty() ? "" : ", ") + std::string(w);
+      bad(std::string(key) + " must be one of " + list);
+      return false;
+    }
+
+    // The best of the media ranges in @p accept matching @p type: its q and
+    // how specific the range is (2 exact, 1 "major/*", 0 "*/*"); q -1: none.
+    static std::pair<double, int> accept_match(const std::string &accept, std::string_view type) {
+      std::pair<double, int> best{-1.0, -1};
+      std::size_t at = 0;
+      while (at <= accept.size()) {
+        std::size_t end = accept.find(',', at);
+        if (end == std::string::npos) end = accept.size();
+        const std::string range = lower(accept.substr(at, end - at));
+        at = end + 1;
+        auto trim = [](std::string x) {
+          const auto b = x.find_first_not_of(" \t");
+          return b == std::string::npos ? std::string()
+                                        : x.substr(b, x.find_last_not_of(" \t") - b + 1);
+        };
+        const auto semi = range.find(';');
+        const std::string media = trim(range.substr(0, semi));
+        double q = 1.0;
+        if (semi != std::string::npos) {
+          const auto qp = range.find("q=", semi);
+          if (qp != std::string::npos) q = std::strtod(range.c_str() + qp + 2, nullptr);
+        }
+        const auto slash = type.find('/');
+        int spec = -1;
+        if (media == type)
+          spec = 2;
+        else if (media.size() == slash + 2 &&
+                 media.compare(0, slash + 1, type.substr(0, slash + 1)) == 0 && media.back() == '*')
+          spec = 1;
+        else if (media == "*/*")
+          spec = 0;
+        if (spec > best.second || (spec == best.second && spec >= 0 && q > best.first))
+          best = {q, spec};
+      }
+      return best;
+    }
+
+    // The submit answer's type for @p accept: JSON (application/json or
+    // text/json) when a JSON type is preferred to text/plain by q, or named
+    // more specifically at the same q; text/plain otherwise (ties, "*/*",
+    // no Accept, nothing acceptable).
+    static const char *id_content_type(const std::string &accept) {
+      const auto text = accept_match(accept, "text/plain");
+      const auto app_json = accept_match(accept, "application/json");
+      const auto text_json = accept_match(accept, "text/json");
+      const bool app = app_json >= text_json;
+      const auto json = app ? app_json : text_json;
+      if (json.first > 0 && json > text) return app ? "application/json" : "text/json";
+      return "text/plain";
     }
 
     void cancel(httplib::Response &res, const std::string &ep, const std::string &id) {
@@ -778,6 +844,7 @@ private:
         return;
       }
       it->second.cancelled = true;
+      res.status = 200; // httplib fills it in only after the log has read it
       res.set_content("", "text/plain");
     }
 
@@ -808,7 +875,9 @@ private:
           endpoint = tk.endpoint;
         }
       }
-      const bool omr = endpoint == "recognize-template";
+      // The OMR shape and words, except on GetTaskStatus: an OCR endpoint,
+      // whose clients (the OCR SDKs) parse only the OCR vocabulary.
+      const bool omr = endpoint == "recognize-template" && !status_only;
       const bool sdk = opts.omr_style == omr_words::sdk;
       std::string word, code;
       switch (phase) {
@@ -824,7 +893,7 @@ private:
       }
       if (f && f->what == fault::kind::unknown_status) word = code = "Frobnicating";
       nlohmann::json head{{"id", id}};
-      if (!omr || status_only) head["taskStatus"] = word;
+      if (!omr) head["taskStatus"] = word;
       head["responseStatusCode"] = code;
       std::string err = "null";
       if (phase == failed) {
