@@ -28,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <queue>
 #include <random>
 #include <string>
 #include <string_view>
@@ -69,7 +70,20 @@ public:
     std::function<time_point()> now;                        ///< clock; system_clock by default
     std::string cert_file, key_file;                        ///< both set: HTTPS
     std::function<processed(const submission &)> processor; ///< default_processor when empty
-    std::size_t threads = 8;                                ///< server worker threads
+    /// Server worker threads. Each open keep-alive connection holds one
+    /// while it is open, so this bounds the clients served at once: 64 serves
+    /// a client pool of 32 connections with room for other clients.
+    std::size_t threads = 64;
+    /// Tasks processed at once (0: unlimited). Submits beyond it queue FIFO
+    /// and stay Pending; their pending_for/processing_for start when a slot
+    /// frees. A slot is held for pending_for + processing_for; cancelling a
+    /// task does not free it early. add_task() tasks bypass the limit.
+    std::size_t max_running = 0;
+    /// Requests admitted per second (0: unlimited), every kind counted
+    /// (tokens and unknown paths too): a token bucket of this many tokens
+    /// refilled at this rate on the emulator clock. A request finding it
+    /// empty gets 429, a ProblemDetails body and `Retry-After: 1`.
+    std::size_t max_requests_per_second = 0;
     std::size_t log_limit = 10000; ///< request log entries kept (0: no log)
     std::string log_file;          ///< also append the log here (JSON lines)
     /// Idle keep-alive connections close after this. stop() does not wait for
@@ -248,7 +262,7 @@ public:
     t.processing_for = spec.processing_for;
     t.pending_polls = spec.pending_polls;
     t.processing_polls = spec.processing_polls;
-    return s_->add(std::move(t), "");
+    return s_->add(std::move(t), "", false);
   }
   /// @brief Injects a fault; faults are tried in the order injected.
   void inject(fault f) {
@@ -419,6 +433,7 @@ private:
     struct task {
       std::string id, endpoint;
       time_point submitted;
+      time_point started; // its schedule runs from here (later when queued)
       std::chrono::milliseconds pending_for{0}, processing_for{0};
       std::size_t pending_polls = 0, processing_polls = 0, polls = 0;
       processed outcome;
@@ -435,6 +450,11 @@ private:
     std::map<std::string, std::size_t> submits_per_endpoint;
     std::atomic<std::size_t> served{0};
     std::atomic<bool> stopping{false};
+    // max_running: when each slot frees, earliest first (at most max_running).
+    std::priority_queue<time_point, std::vector<time_point>, std::greater<time_point>> slot_free;
+    // max_requests_per_second: the token bucket's level and when it was set.
+    double bucket = 0;
+    std::optional<time_point> bucket_at;
     std::mt19937_64 rng{std::random_device{}()};
 
     std::string guid() { // under m
@@ -450,7 +470,8 @@ private:
       return buf;
     }
 
-    std::string add(task t, const std::string &body_hash) {
+    // @p queued: a submit, subject to max_running.
+    std::string add(task t, const std::string &body_hash, bool queued) {
       std::lock_guard<std::mutex> lk(m);
       if (t.id.empty()) t.id = guid();
       const auto now = opts.now();
@@ -459,6 +480,7 @@ private:
         for (auto it = tasks.begin(); it != tasks.end();)
           it = now - it->second.submitted > opts.retention ? tasks.erase(it) : std::next(it);
       t.submitted = now;
+      t.started = queued ? take_slot(now, t.pending_for + t.processing_for) : now;
       if (!body_hash.empty()) {
         ++submits[body_hash];
         ++submits_per_endpoint[t.endpoint];
@@ -466,6 +488,38 @@ private:
       std::string id = t.id;
       tasks[id] = std::move(t);
       return id;
+    }
+
+    // The start of a task submitted at @p now that runs for @p run: at once
+    // while a slot is free, else when the earliest one frees. Starts never
+    // decrease, so the queue is FIFO; O(log max_running). Under m.
+    time_point take_slot(time_point now, std::chrono::milliseconds run) {
+      if (opts.max_running == 0) return now;
+      time_point start = now;
+      if (slot_free.size() >= opts.max_running) {
+        start = std::max(now, slot_free.top());
+        slot_free.pop();
+      }
+      slot_free.push(start + run);
+      return start;
+    }
+
+    // max_requests_per_second as a token bucket of that size, refilled at
+    // that rate on the emulator clock; false: answer 429.
+    bool admit(time_point now) {
+      if (opts.max_requests_per_second == 0) return true;
+      const double rate = static_cast<double>(opts.max_requests_per_second);
+      std::lock_guard<std::mutex> lk(m);
+      if (!bucket_at) {
+        bucket = rate;
+      } else if (now > *bucket_at) {
+        const double s = std::chrono::duration<double>(now - *bucket_at).count();
+        bucket = std::min(rate, bucket + s * rate);
+      }
+      if (!bucket_at || now > *bucket_at) bucket_at = now;
+      if (bucket < 1) return false;
+      bucket -= 1;
+      return true;
     }
 
     std::string new_token() {
@@ -597,6 +651,17 @@ private:
       while (p.size() > 1 && p.back() == '/') p.pop_back();
       route(p, req.method, e.kind, e.endpoint);
       e.task_id = req.get_param_value("id");
+      if (!admit(e.time)) { // before anything else: a gateway in front of the service
+        problem(res, 429, "Too Many Requests",
+                "more than " + std::to_string(opts.max_requests_per_second) +
+                    " requests per second",
+                req.path);
+        res.set_header("Retry-After", "1");
+        if (e.kind.empty()) e.kind = "other";
+        e.status = res.status;
+        record(std::move(e));
+        return;
+      }
       if (e.kind.empty()) {
         e.kind = "other";
         problem(res, 404, "Not Found", "no such operation: " + req.method + " " + req.path,
@@ -750,7 +815,7 @@ private:
       t.outcome = opts.processor(s);
       t.pending_for = opts.pending_for;
       t.processing_for = opts.processing_for;
-      e.task_id = add(std::move(t), s.body_sha256);
+      e.task_id = add(std::move(t), s.body_sha256, true);
       // The SDKs ask for JSON (a JSON string) or text (the bare id).
       const char *type = id_content_type(req.get_header_value("Accept"));
       auto body = std::make_shared<streamed_body>();
@@ -860,13 +925,13 @@ private:
         const auto now = opts.now();
         if (it != tasks.end() && (ep.empty() || it->second.endpoint == ep)) {
           task &tk = it->second;
-          const auto age = now - tk.submitted;
+          const auto ran = now - tk.started; // negative while queued
           const std::size_t seen = tk.polls++;
-          if (tk.cancelled || age > opts.retention)
+          if (tk.cancelled || now - tk.submitted > opts.retention)
             phase = gone;
-          else if (age < tk.pending_for || seen < tk.pending_polls)
+          else if (ran < tk.pending_for || seen < tk.pending_polls)
             phase = pending;
-          else if (age < tk.pending_for + tk.processing_for ||
+          else if (ran < tk.pending_for + tk.processing_for ||
                    seen < tk.pending_polls + tk.processing_polls)
             phase = processing;
           else

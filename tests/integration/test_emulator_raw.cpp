@@ -1072,4 +1072,139 @@ TEST_SUITE("emulator raw") {
     }
   }
 
+  TEST_CASE("32 pooled keep-alive connections are all served at once by default") {
+    emulator::options o;
+    o.keep_alive_timeout = 30s; // idle connections stay: only enough threads serve them all
+    emulator emu(o);
+    REQUIRE(emu.start());
+    const auto tok = emu.issue_token();
+    const auto id = emu.add_task("recognize-table", {});
+    const std::string url = std::string(table_path) + "?id=" + id;
+    constexpr int n = 32;
+    std::atomic<int> first{0}, done{0};
+    std::vector<std::thread> clients;
+    for (int i = 0; i < n; ++i)
+      clients.emplace_back([&] {
+        auto c = client_of(emu);
+        c->set_read_timeout(5, 0);
+        auto r = c->Get(url.c_str(), bearer(tok));
+        if (!r || r->status != 200) return;
+        ++first;
+        // Hold the connection open until every client has had an answer.
+        const auto until = std::chrono::steady_clock::now() + 3s;
+        while (first.load() < n && std::chrono::steady_clock::now() < until)
+          std::this_thread::sleep_for(1ms);
+        for (int k = 0; k < 5; ++k) {
+          r = c->Get(url.c_str(), bearer(tok));
+          if (!r || r->status != 200) return;
+        }
+        ++done;
+      });
+    for (auto &t : clients) t.join();
+    CHECK(first == n);
+    CHECK(done == n);
+    CHECK(emu.config().threads >= 2 * n);
+  }
+
+  TEST_CASE("max_running: tasks beyond it queue FIFO, Pending until a slot frees") {
+    test_clock clk;
+    auto o = manual(clk);
+    o.max_running = 2;
+    o.pending_for = 100ms;
+    o.processing_for = 200ms; // a slot is held 300 ms
+    emulator emu(o);
+    REQUIRE(emu.start());
+    auto c = client_of(emu);
+    const auto tok = get_token(*c);
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i)
+      ids.push_back(submit(*c, tok, table_path, json{{"image", b64("t" + std::to_string(i))}}));
+    auto states = [&] {
+      std::string s;
+      for (const auto &id : ids)
+        s += fetch(*c, tok, table_path, id).at("taskStatus").get<std::string>()[2];
+      return s; // n: Pending, o: Processing, m: Completed
+    };
+    CHECK(states() == "nnnnn");
+    clk.advance(150ms);
+    CHECK(states() == "oonnn");
+    clk.advance(200ms); // 350: the first two done, the next two started at 300
+    CHECK(states() == "mmnnn");
+    clk.advance(100ms); // 450
+    CHECK(states() == "mmoon");
+    clk.advance(200ms); // 650: the fifth started at 600
+    CHECK(states() == "mmmmn");
+    clk.advance(100ms); // 750
+    CHECK(states() == "mmmmo");
+    clk.advance(200ms); // 950
+    CHECK(states() == "mmmmm");
+    // Idle slots: a new task starts at once.
+    const auto late = submit(*c, tok, table_path, json{{"image", b64("late")}});
+    clk.advance(150ms);
+    CHECK(fetch(*c, tok, table_path, late).at("taskStatus") == "Processing");
+  }
+
+  TEST_CASE("max_running: a cancelled task keeps its slot until its time is up") {
+    test_clock clk;
+    auto o = manual(clk);
+    o.max_running = 1;
+    o.pending_for = 100ms;
+    o.processing_for = 200ms;
+    emulator emu(o);
+    REQUIRE(emu.start());
+    auto c = client_of(emu);
+    const auto tok = get_token(*c);
+    const auto a = submit(*c, tok, table_path, json{{"image", b64("a")}});
+    const auto b = submit(*c, tok, table_path, json{{"image", b64("b")}});
+    clk.advance(10ms);
+    auto r = c->Delete((std::string(table_path) + "?id=" + a).c_str(), bearer(tok));
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    clk.advance(140ms); // 150: b would be Processing had a's slot been freed at 10
+    CHECK(fetch(*c, tok, table_path, b).at("taskStatus") == "Pending");
+    clk.advance(200ms); // 350: b started at 300
+    CHECK(fetch(*c, tok, table_path, b).at("taskStatus") == "Pending");
+    clk.advance(100ms); // 450
+    CHECK(fetch(*c, tok, table_path, b).at("taskStatus") == "Processing");
+    clk.advance(200ms); // 650
+    CHECK(fetch(*c, tok, table_path, b).at("taskStatus") == "Completed");
+  }
+
+  TEST_CASE("max_requests_per_second: 429 with Retry-After 1 beyond the rate, tokens counted") {
+    test_clock clk;
+    auto o = manual(clk);
+    o.max_requests_per_second = 3;
+    emulator emu(o);
+    REQUIRE(emu.start());
+    auto c = client_of(emu);
+    const auto tok = get_token(*c);                                         // 1 of 3
+    const auto id = submit(*c, tok, table_path, json{{"image", b64("x")}}); // 2
+    fetch(*c, tok, table_path, id);                                         // 3
+    auto expect_429 = [&](httplib::Result r) {
+      REQUIRE(r);
+      CHECK(r->status == 429);
+      CHECK(r->get_header_value("Retry-After") == "1");
+      auto pd = json::parse(r->body);
+      CHECK(pd.at("status") == 429);
+      CHECK(pd.at("title") == "Too Many Requests");
+      CHECK(emu.log().back().status == 429);
+    };
+    expect_429(c->Get((std::string(table_path) + "?id=" + id).c_str(), bearer(tok)));
+    expect_429(c->Post("/connect/token", "grant_type=client_credentials",
+                       "application/x-www-form-urlencoded"));
+    expect_429(c->Get("/no/such/path"));
+    const auto before = emu.submit_counts().at("recognize-table");
+    expect_429(
+        c->Post(table_path, bearer(tok), json{{"image", b64("y")}}.dump(), "application/json"));
+    CHECK(emu.submit_counts().at("recognize-table") == before); // a refused submit makes no task
+    clk.advance(1s);                                            // full again
+    for (int i = 0; i < 3; ++i) fetch(*c, tok, table_path, id);
+    expect_429(c->Get((std::string(table_path) + "?id=" + id).c_str(), bearer(tok)));
+    clk.advance(340ms); // 1.02 tokens: one request, not two
+    fetch(*c, tok, table_path, id);
+    expect_429(c->Get((std::string(table_path) + "?id=" + id).c_str(), bearer(tok)));
+    clk.advance(10s); // never more than a burst of 3
+    for (int i = 0; i < 3; ++i) fetch(*c, tok, table_path, id);
+    expect_429(c->Get((std::string(table_path) + "?id=" + id).c_str(), bearer(tok)));
+  }
 } // TEST_SUITE
