@@ -144,6 +144,24 @@ std::string raw_post(int port, const std::string &path, const std::string &tok,
   return out;
 }
 
+// An emulator on a manual clock, started, with a client and a token.
+struct running {
+  test_clock clk;
+  emulator emu;
+  std::unique_ptr<httplib::Client> c;
+  std::string tok;
+  explicit running(const std::function<void(emulator::options &)> &tweak = {})
+      : emu([&] {
+          auto o = manual(clk);
+          if (tweak) tweak(o);
+          return o;
+        }()) {
+    REQUIRE(emu.start());
+    c = client_of(emu);
+    tok = get_token(*c);
+  }
+};
+
 // The three submit paths with a body each accepts.
 struct submit_case {
   const char *path, *fetch_path;
@@ -904,11 +922,10 @@ TEST_SUITE("emulator raw") {
   }
 
   TEST_CASE("submit answers a JSON string when Accept prefers JSON, the bare id otherwise") {
-    test_clock clk;
-    emulator emu(manual(clk));
-    REQUIRE(emu.start());
-    auto c = client_of(emu);
-    const auto tok = get_token(*c);
+    running run;
+    auto &emu = run.emu;
+    auto &c = run.c;
+    const auto &tok = run.tok;
     struct {
       const char *accept, *type;
     } cases[] = {
@@ -960,15 +977,13 @@ TEST_SUITE("emulator raw") {
   TEST_CASE("GetTaskStatus speaks the OCR vocabulary for an OMR task, in either OMR style") {
     for (auto style : {emulator::omr_words::seed, emulator::omr_words::sdk}) {
       CAPTURE(static_cast<int>(style));
-      test_clock clk;
-      auto o = manual(clk);
-      o.omr_style = style;
-      o.pending_for = 100ms;
-      o.processing_for = 100ms;
-      emulator emu(o);
-      REQUIRE(emu.start());
-      auto c = client_of(emu);
-      const auto tok = get_token(*c);
+      running run([&](emulator::options &o) {
+        o.omr_style = style;
+        o.pending_for = o.processing_for = 100ms;
+      });
+      auto &clk = run.clk;
+      auto &c = run.c;
+      const auto &tok = run.tok;
       const char *status_path = "/v5.0/ocr/Utilities/GetTaskStatus";
       const auto id = submit(*c, tok, omr_submit, omr_body("Csv"));
       const auto ocr_codes = {"Ok", "Error", "TaskNotFound"};
@@ -997,11 +1012,10 @@ TEST_SUITE("emulator raw") {
   }
 
   TEST_CASE("OMR cancel on both paths the SDKs use; the log records DELETE as 200") {
-    test_clock clk;
-    emulator emu(manual(clk));
-    REQUIRE(emu.start());
-    auto c = client_of(emu);
-    const auto tok = get_token(*c);
+    running run;
+    auto &emu = run.emu;
+    auto &c = run.c;
+    const auto &tok = run.tok;
     for (const char *path :
          {"/v5.0/omr/RecognizeTemplate/CancelRecognizeTemplate", "/v5.0/omr/RecognizeTemplate",
           "/v5.0/RecognizeTemplate/cancelrecognizetemplate/"}) {
@@ -1035,11 +1049,9 @@ TEST_SUITE("emulator raw") {
   }
 
   TEST_CASE("the OCR SDK's resultType and makeContrastCorrection are validated") {
-    test_clock clk;
-    emulator emu(manual(clk));
-    REQUIRE(emu.start());
-    auto c = client_of(emu);
-    const auto tok = get_token(*c);
+    running run;
+    auto &c = run.c;
+    const auto &tok = run.tok;
     auto post = [&](const char *path, const json &settings) {
       json body{{"image", b64(fake_djvu(64))}, {"settings", settings}};
       auto r = c->Post(path, bearer(tok), body.dump(), "application/json");
@@ -1107,15 +1119,14 @@ TEST_SUITE("emulator raw") {
   }
 
   TEST_CASE("max_running: tasks beyond it queue FIFO, Pending until a slot frees") {
-    test_clock clk;
-    auto o = manual(clk);
-    o.max_running = 2;
-    o.pending_for = 100ms;
-    o.processing_for = 200ms; // a slot is held 300 ms
-    emulator emu(o);
-    REQUIRE(emu.start());
-    auto c = client_of(emu);
-    const auto tok = get_token(*c);
+    running run([](emulator::options &o) {
+      o.max_running = 2;
+      o.pending_for = 100ms;
+      o.processing_for = 200ms; // a slot is held 300 ms
+    });
+    auto &clk = run.clk;
+    auto &c = run.c;
+    const auto &tok = run.tok;
     std::vector<std::string> ids;
     for (int i = 0; i < 5; ++i)
       ids.push_back(submit(*c, tok, table_path, json{{"image", b64("t" + std::to_string(i))}}));
@@ -1145,15 +1156,14 @@ TEST_SUITE("emulator raw") {
   }
 
   TEST_CASE("max_running: a cancelled task keeps its slot until its time is up") {
-    test_clock clk;
-    auto o = manual(clk);
-    o.max_running = 1;
-    o.pending_for = 100ms;
-    o.processing_for = 200ms;
-    emulator emu(o);
-    REQUIRE(emu.start());
-    auto c = client_of(emu);
-    const auto tok = get_token(*c);
+    running run([](emulator::options &o) {
+      o.max_running = 1;
+      o.pending_for = 100ms;
+      o.processing_for = 200ms;
+    });
+    auto &clk = run.clk;
+    auto &c = run.c;
+    const auto &tok = run.tok;
     const auto a = submit(*c, tok, table_path, json{{"image", b64("a")}});
     const auto b = submit(*c, tok, table_path, json{{"image", b64("b")}});
     clk.advance(10ms);
@@ -1171,13 +1181,11 @@ TEST_SUITE("emulator raw") {
   }
 
   TEST_CASE("max_requests_per_second: 429 with Retry-After 1 beyond the rate, tokens counted") {
-    test_clock clk;
-    auto o = manual(clk);
-    o.max_requests_per_second = 3;
-    emulator emu(o);
-    REQUIRE(emu.start());
-    auto c = client_of(emu);
-    const auto tok = get_token(*c);                                         // 1 of 3
+    running run([](emulator::options &o) { o.max_requests_per_second = 3; });
+    auto &clk = run.clk;
+    auto &emu = run.emu;
+    auto &c = run.c;
+    const auto &tok = run.tok; // the token request was 1 of 3
     const auto id = submit(*c, tok, table_path, json{{"image", b64("x")}}); // 2
     fetch(*c, tok, table_path, id);                                         // 3
     auto expect_429 = [&](httplib::Result r) {
