@@ -32,11 +32,29 @@ struct args {
 /// Options that take a value; everything else starting with "-" is a flag
 /// or an error.
 inline const std::set<std::string> &value_options() {
-  static const std::set<std::string> v = {
-      "-o",        "--ids",      "--out-dir",         "--jobs",          "--omr-file",
-      "--format",  "--base-url", "--client-id",       "--client-secret", "--timeout",
-      "--ca-file", "--port",     "--inputs",          "--journal",       "--resubmit",
-      "--log",     "--task-ms",  "--max-outstanding", "--rate"};
+  static const std::set<std::string> v = {"-o",
+                                          "--ids",
+                                          "--out-dir",
+                                          "--jobs",
+                                          "--omr-file",
+                                          "--format",
+                                          "--base-url",
+                                          "--client-id",
+                                          "--client-secret",
+                                          "--timeout",
+                                          "--ca-file",
+                                          "--port",
+                                          "--inputs",
+                                          "--journal",
+                                          "--resubmit",
+                                          "--log",
+                                          "--task-ms",
+                                          "--omr-words",
+                                          "--threads",
+                                          "--max-running",
+                                          "--rate-limit",
+                                          "--max-outstanding",
+                                          "--rate"};
   return v;
 }
 inline const std::set<std::string> &flag_options() {

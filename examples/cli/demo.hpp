@@ -55,10 +55,20 @@ inline void print_table(const table &t) {
 }
 } // namespace detail_demo
 
-/// taskfetch emulate [--port N]: serves until SIGINT/SIGTERM.
+/// taskfetch emulate [--port N] ...: serves until SIGINT/SIGTERM.
 inline int run_emulate(const args &a) {
   emulator::options eo;
-  if (auto p = a.value("--port")) eo.port = static_cast<int>(positive("--port", *p, 65535));
+  if (auto p = a.value("--port")) // 0: any free port (the printed URL tells which)
+    eo.port = static_cast<int>(positive("--port", *p, 65535, true));
+  if (auto w = a.value("--omr-words")) { // seed: Processing/NotFound, sdk: NotReady/TaskNotFound
+    if (*w != "seed" && *w != "sdk") throw usage_error{"--omr-words must be seed or sdk"};
+    eo.omr_style = *w == "sdk" ? emulator::omr_words::sdk : emulator::omr_words::seed;
+  }
+  if (auto t = a.value("--threads")) eo.threads = positive("--threads", *t, 4096);
+  if (auto m = a.value("--max-running"))
+    eo.max_running = positive("--max-running", *m, 1000000000, true);
+  if (auto r = a.value("--rate-limit"))
+    eo.max_requests_per_second = positive("--rate-limit", *r, 1000000000, true);
   if (auto l = a.value("--log")) eo.log_file = *l; // JSON lines, one per request
   if (auto ms = a.value("--task-ms")) { // how long each task takes, split Pending/Processing
     const auto t = std::chrono::milliseconds(positive("--task-ms", *ms, 3600000, true));

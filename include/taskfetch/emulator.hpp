@@ -21,12 +21,14 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <queue>
 #include <random>
 #include <string>
 #include <string_view>
@@ -68,7 +70,20 @@ public:
     std::function<time_point()> now;                        ///< clock; system_clock by default
     std::string cert_file, key_file;                        ///< both set: HTTPS
     std::function<processed(const submission &)> processor; ///< default_processor when empty
-    std::size_t threads = 8;                                ///< server worker threads
+    /// Server worker threads. Each open keep-alive connection holds one
+    /// while it is open, so this bounds the clients served at once: 64 serves
+    /// a client pool of 32 connections with room for other clients.
+    std::size_t threads = 64;
+    /// Tasks processed at once (0: unlimited). Submits beyond it queue FIFO
+    /// and stay Pending; their pending_for/processing_for start when a slot
+    /// frees. A slot is held for pending_for + processing_for; cancelling a
+    /// task does not free it early. add_task() tasks bypass the limit.
+    std::size_t max_running = 0;
+    /// Requests admitted per second (0: unlimited), every kind counted
+    /// (tokens and unknown paths too): a token bucket of this many tokens
+    /// refilled at this rate on the emulator clock. A request finding it
+    /// empty gets 429, a ProblemDetails body and `Retry-After: 1`.
+    std::size_t max_requests_per_second = 0;
     std::size_t log_limit = 10000; ///< request log entries kept (0: no log)
     std::string log_file;          ///< also append the log here (JSON lines)
     /// Idle keep-alive connections close after this. stop() does not wait for
@@ -247,7 +262,7 @@ public:
     t.processing_for = spec.processing_for;
     t.pending_polls = spec.pending_polls;
     t.processing_polls = spec.processing_polls;
-    return s_->add(std::move(t), "");
+    return s_->add(std::move(t), "", false);
   }
   /// @brief Injects a fault; faults are tried in the order injected.
   void inject(fault f) {
@@ -418,6 +433,7 @@ private:
     struct task {
       std::string id, endpoint;
       time_point submitted;
+      time_point started; // its schedule runs from here (later when queued)
       std::chrono::milliseconds pending_for{0}, processing_for{0};
       std::size_t pending_polls = 0, processing_polls = 0, polls = 0;
       processed outcome;
@@ -434,6 +450,11 @@ private:
     std::map<std::string, std::size_t> submits_per_endpoint;
     std::atomic<std::size_t> served{0};
     std::atomic<bool> stopping{false};
+    // max_running: when each slot frees, earliest first (at most max_running).
+    std::priority_queue<time_point, std::vector<time_point>, std::greater<time_point>> slot_free;
+    // max_requests_per_second: the token bucket's level and when it was set.
+    double bucket = 0;
+    std::optional<time_point> bucket_at;
     std::mt19937_64 rng{std::random_device{}()};
 
     std::string guid() { // under m
@@ -449,7 +470,8 @@ private:
       return buf;
     }
 
-    std::string add(task t, const std::string &body_hash) {
+    // @p queued: a submit, subject to max_running.
+    std::string add(task t, const std::string &body_hash, bool queued) {
       std::lock_guard<std::mutex> lk(m);
       if (t.id.empty()) t.id = guid();
       const auto now = opts.now();
@@ -458,6 +480,7 @@ private:
         for (auto it = tasks.begin(); it != tasks.end();)
           it = now - it->second.submitted > opts.retention ? tasks.erase(it) : std::next(it);
       t.submitted = now;
+      t.started = queued ? take_slot(now, t.pending_for + t.processing_for) : now;
       if (!body_hash.empty()) {
         ++submits[body_hash];
         ++submits_per_endpoint[t.endpoint];
@@ -465,6 +488,38 @@ private:
       std::string id = t.id;
       tasks[id] = std::move(t);
       return id;
+    }
+
+    // The start of a task submitted at @p now that runs for @p run: at once
+    // while a slot is free, else when the earliest one frees. Starts never
+    // decrease, so the queue is FIFO; O(log max_running). Under m.
+    time_point take_slot(time_point now, std::chrono::milliseconds run) {
+      if (opts.max_running == 0) return now;
+      time_point start = now;
+      if (slot_free.size() >= opts.max_running) {
+        start = std::max(now, slot_free.top());
+        slot_free.pop();
+      }
+      slot_free.push(start + run);
+      return start;
+    }
+
+    // max_requests_per_second as a token bucket of that size, refilled at
+    // that rate on the emulator clock; false: answer 429.
+    bool admit(time_point now) {
+      if (opts.max_requests_per_second == 0) return true;
+      const double rate = static_cast<double>(opts.max_requests_per_second);
+      std::lock_guard<std::mutex> lk(m);
+      if (!bucket_at) {
+        bucket = rate;
+      } else if (now > *bucket_at) {
+        const double s = std::chrono::duration<double>(now - *bucket_at).count();
+        bucket = std::min(rate, bucket + s * rate);
+      }
+      if (!bucket_at || now > *bucket_at) bucket_at = now;
+      if (bucket < 1) return false;
+      bucket -= 1;
+      return true;
     }
 
     std::string new_token() {
@@ -573,7 +628,8 @@ private:
         ep = "djvu2pdf";
       else if ((is_omr("recognizetemplate/postrecognizetemplate") && post) ||
                (is_omr("recognizetemplate/getrecognizetemplate") && get) ||
-               (is_omr("recognizetemplate") && del))
+               (is_omr("recognizetemplate") && del) ||
+               (is_omr("recognizetemplate/cancelrecognizetemplate") && del))
         ep = "recognize-template";
       if (ep.empty()) return;
       if (post)
@@ -595,6 +651,17 @@ private:
       while (p.size() > 1 && p.back() == '/') p.pop_back();
       route(p, req.method, e.kind, e.endpoint);
       e.task_id = req.get_param_value("id");
+      if (!admit(e.time)) { // before anything else: a gateway in front of the service
+        problem(res, 429, "Too Many Requests",
+                "more than " + std::to_string(opts.max_requests_per_second) +
+                    " requests per second",
+                req.path);
+        res.set_header("Retry-After", "1");
+        if (e.kind.empty()) e.kind = "other";
+        e.status = res.status;
+        record(std::move(e));
+        return;
+      }
       if (e.kind.empty()) {
         e.kind = "other";
         problem(res, 404, "Not Found", "no such operation: " + req.method + " " + req.path,
@@ -721,19 +788,8 @@ private:
         if (!b64(&(*images)[0], s.image, "images[0]") ||
             !b64(member(j, "omrFile"), s.omr_file, "omrFile"))
           return;
-        std::string fmt = "csv";
-        if (const auto *of = member(j, "outputFormat"); of && !of->is_null()) {
-          if (!of->is_string()) return bad("outputFormat must be a string");
-          fmt = lower(of->get<std::string>());
-        }
-        if (fmt == "csv")
-          s.output_format = "Csv";
-        else if (fmt == "json")
-          s.output_format = "Json";
-        else if (fmt == "xml")
-          s.output_format = "Xml";
-        else
-          return bad("outputFormat must be Csv, Json or Xml");
+        s.output_format = "Csv";
+        if (!word(j, "outputFormat", {"Csv", "Json", "Xml"}, s.output_format, bad)) return;
         if (const auto *th = member(j, "recognitionThreshold"); th && !th->is_null()) {
           if (!th->is_number()) return bad("recognitionThreshold must be a number");
           const double v = th->get<double>();
@@ -743,19 +799,15 @@ private:
         if (!b64(member(j, "image"), s.image, "image")) return;
         if (const auto *st = member(j, "settings"); st && !st->is_null()) {
           if (!st->is_object()) return bad("settings must be an object");
-          if (const auto *rt = member(*st, "resultTypeTable"); rt && !rt->is_null()) {
-            const std::string v = rt->is_string() ? lower(rt->get<std::string>()) : "";
-            if (v == "csv")
-              s.result_type = "Csv";
-            else if (v == "text")
-              s.result_type = "Text";
-            else if (v == "excel")
-              s.result_type = "Excel";
-            else if (v == "csvandexcel")
-              s.result_type = "CsvAndExcel";
-            else
-              return bad("resultTypeTable must be Text, Excel, Csv or CsvAndExcel");
-          }
+          if (!word(*st, "resultTypeTable", {"Text", "Excel", "Csv", "CsvAndExcel"}, s.result_type,
+                    bad))
+            return;
+          // The OCR SDK's settings beyond the contract: checked, not acted on.
+          std::string ignored;
+          if (!word(*st, "resultType", ocr_result_types, ignored, bad)) return;
+          if (const auto *cc = member(*st, "makeContrastCorrection");
+              cc && !cc->is_null() && !cc->is_boolean())
+            return bad("makeContrastCorrection must be true or false");
         }
       }
       task t;
@@ -763,10 +815,89 @@ private:
       t.outcome = opts.processor(s);
       t.pending_for = opts.pending_for;
       t.processing_for = opts.processing_for;
-      e.task_id = add(std::move(t), s.body_sha256);
+      e.task_id = add(std::move(t), s.body_sha256, true);
+      // The SDKs ask for JSON (a JSON string) or text (the bare id).
+      const char *type = id_content_type(req.get_header_value("Accept"));
       auto body = std::make_shared<streamed_body>();
-      body->add_text(e.task_id);
-      deliver(res, std::move(body), "text/plain", f);
+      body->add_text(std::strcmp(type, "text/plain") == 0 ? e.task_id
+                                                          : nlohmann::json(e.task_id).dump());
+      deliver(res, std::move(body), type, f);
+    }
+
+    // The OCR SDK's ResultType enum (aspose-ocr-cloud, models/result_type).
+    static constexpr const char *ocr_result_types[] = {
+        "Text",     "Pdf", "TextAndPdf", "Hocr", "TextAndHocr", "PdfAndHocr", "TextAndPdfAndHocr",
+        "ImagePNG", "JSON"};
+
+    // Reads member @p key of @p j (any case, null or absent: @p out kept) as
+    // one of @p words in any case, canonical spelling into @p out; false
+    // after bad() when it is something else.
+    template <std::size_t N, class Bad>
+    static bool word(const nlohmann::json &j, const char *key, const char *const (&words)[N],
+                     std::string &out, Bad &bad) {
+      const auto *v = member(j, key);
+      if (!v || v->is_null()) return true;
+      if (v->is_string())
+        for (const char *w : words)
+          if (taskfetch::detail::iequals(v->get_ref<const std::string &>(), w)) {
+            out = w;
+            return true;
+          }
+      std::string list;
+      for (const char *w : words) list += (list.empty() ? "" : ", ") + std::string(w);
+      bad(std::string(key) + " must be one of " + list);
+      return false;
+    }
+
+    // The best of the media ranges in @p accept matching @p type: its q and
+    // how specific the range is (2 exact, 1 "major/*", 0 "*/*"); q -1: none.
+    static std::pair<double, int> accept_match(const std::string &accept, std::string_view type) {
+      std::pair<double, int> best{-1.0, -1};
+      std::size_t at = 0;
+      while (at <= accept.size()) {
+        std::size_t end = accept.find(',', at);
+        if (end == std::string::npos) end = accept.size();
+        const std::string range = lower(accept.substr(at, end - at));
+        at = end + 1;
+        auto trim = [](std::string x) {
+          const auto b = x.find_first_not_of(" \t");
+          return b == std::string::npos ? std::string()
+                                        : x.substr(b, x.find_last_not_of(" \t") - b + 1);
+        };
+        const auto semi = range.find(';');
+        const std::string media = trim(range.substr(0, semi));
+        double q = 1.0;
+        if (semi != std::string::npos) {
+          const auto qp = range.find("q=", semi);
+          if (qp != std::string::npos) q = std::strtod(range.c_str() + qp + 2, nullptr);
+        }
+        const auto slash = type.find('/');
+        int spec = -1;
+        if (media == type)
+          spec = 2;
+        else if (media.size() == slash + 2 &&
+                 media.compare(0, slash + 1, type.substr(0, slash + 1)) == 0 && media.back() == '*')
+          spec = 1;
+        else if (media == "*/*")
+          spec = 0;
+        if (spec > best.second || (spec == best.second && spec >= 0 && q > best.first))
+          best = {q, spec};
+      }
+      return best;
+    }
+
+    // The submit answer's type for @p accept: JSON (application/json or
+    // text/json) when a JSON type is preferred to text/plain by q, or named
+    // more specifically at the same q; text/plain otherwise (ties, "*/*",
+    // no Accept, nothing acceptable).
+    static const char *id_content_type(const std::string &accept) {
+      const auto text = accept_match(accept, "text/plain");
+      const auto app_json = accept_match(accept, "application/json");
+      const auto text_json = accept_match(accept, "text/json");
+      const bool app = app_json >= text_json;
+      const auto json = app ? app_json : text_json;
+      if (json.first > 0 && json > text) return app ? "application/json" : "text/json";
+      return "text/plain";
     }
 
     void cancel(httplib::Response &res, const std::string &ep, const std::string &id) {
@@ -778,6 +909,7 @@ private:
         return;
       }
       it->second.cancelled = true;
+      res.status = 200; // httplib fills it in only after the log has read it
       res.set_content("", "text/plain");
     }
 
@@ -793,13 +925,13 @@ private:
         const auto now = opts.now();
         if (it != tasks.end() && (ep.empty() || it->second.endpoint == ep)) {
           task &tk = it->second;
-          const auto age = now - tk.submitted;
+          const auto ran = now - tk.started; // negative while queued
           const std::size_t seen = tk.polls++;
-          if (tk.cancelled || age > opts.retention)
+          if (tk.cancelled || now - tk.submitted > opts.retention)
             phase = gone;
-          else if (age < tk.pending_for || seen < tk.pending_polls)
+          else if (ran < tk.pending_for || seen < tk.pending_polls)
             phase = pending;
-          else if (age < tk.pending_for + tk.processing_for ||
+          else if (ran < tk.pending_for + tk.processing_for ||
                    seen < tk.pending_polls + tk.processing_polls)
             phase = processing;
           else
@@ -808,7 +940,9 @@ private:
           endpoint = tk.endpoint;
         }
       }
-      const bool omr = endpoint == "recognize-template";
+      // The OMR shape and words, except on GetTaskStatus: an OCR endpoint,
+      // whose clients (the OCR SDKs) parse only the OCR vocabulary.
+      const bool omr = endpoint == "recognize-template" && !status_only;
       const bool sdk = opts.omr_style == omr_words::sdk;
       std::string word, code;
       switch (phase) {
@@ -824,7 +958,7 @@ private:
       }
       if (f && f->what == fault::kind::unknown_status) word = code = "Frobnicating";
       nlohmann::json head{{"id", id}};
-      if (!omr || status_only) head["taskStatus"] = word;
+      if (!omr) head["taskStatus"] = word;
       head["responseStatusCode"] = code;
       std::string err = "null";
       if (phase == failed) {

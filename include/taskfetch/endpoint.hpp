@@ -35,6 +35,10 @@ inline std::string ocr_submit_body(const image_input &in) {
                      {"dsrConfidence", s.dsr_confidence},
                      {"resultTypeTable", s.result_type_table},
                      {"regions", nullptr}};
+    // Optional: unset leaves the body exactly as before they existed.
+    if (s.make_contrast_correction)
+      j["settings"]["makeContrastCorrection"] = *s.make_contrast_correction;
+    if (s.result_type) j["settings"]["resultType"] = *s.result_type;
   }
   return j.dump();
 }

@@ -19,6 +19,12 @@ struct ocr_settings {
   std::string dsr_mode = "Regions";       ///< document structure recognition
   std::string dsr_confidence = "Default"; ///< DSR confidence
   std::string result_type_table = "Csv";  ///< Text, Excel, Csv or CsvAndExcel
+  /// @brief The OCR SDK's `makeContrastCorrection`; sent only when set.
+  std::optional<bool> make_contrast_correction;
+  /// @brief The OCR SDK's `resultType`: Text, Pdf, TextAndPdf, Hocr,
+  /// TextAndHocr, PdfAndHocr, TextAndPdfAndHocr, ImagePNG or JSON; sent only
+  /// when set.
+  std::optional<std::string> result_type;
 };
 
 /// @brief Input of an OCR-shaped submit: the file's bytes and optional settings.

@@ -4,6 +4,8 @@
 #include "cli_runner.hpp"
 #include "test_certs.hpp"
 
+#include <thread>
+
 using namespace it;
 
 TEST_CASE("CLI exit 0: fetch writes exactly the result's bytes, to -o or stdout") {
@@ -73,6 +75,66 @@ TEST_CASE("CLI exit 2: usage errors and refused input, before any request") {
   CHECK(run_cli({"fetch", "recognize-table", "x", "--base-url", "http://10.0.0.1:8080"}).code == 2);
   CHECK(emu.requests() == before);
   CHECK(run_cli({"fetch", "recognize-table", "x", "--timeout", "soon"}).code == 2);
+}
+
+TEST_CASE("CLI emulate: --omr-words, --rate-limit, --max-running, --threads, --port 0") {
+  temp_dir tmp;
+  const pid_t pid = spawn_cli({"emulate", "--port", "0", "--omr-words", "sdk", "--rate-limit", "3",
+                               "--max-running", "1", "--threads", "4", "--task-ms", "60000"},
+                              tmp.path / "out", tmp.path / "err");
+  // The child prints its URL once it listens: a short real wait.
+  std::string url;
+  for (int i = 0; i < 1000 && url.empty(); ++i) {
+    const std::string out = slurp(tmp.path / "out");
+    const auto at = out.find("listening on ");
+    const auto nl = out.find('\n', at);
+    if (at != std::string::npos && nl != std::string::npos)
+      url = out.substr(at + 13, nl - at - 13);
+    else
+      std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE_MESSAGE(!url.empty(), slurp(tmp.path / "err"));
+  httplib::Client c(url);
+  auto tok = c.Post("/connect/token",
+                    "grant_type=client_credentials&client_id=demo-client&client_secret=demo-secret",
+                    "application/x-www-form-urlencoded");
+  REQUIRE(tok);
+  REQUIRE(tok->status == 200);
+  const httplib::Headers auth{
+      {"Authorization",
+       "Bearer " + nlohmann::json::parse(tok->body).at("access_token").get<std::string>()},
+      {"Accept", "application/json"}};
+  const std::string form = nlohmann::json{{"images", {"Zm9ybQ=="}}, {"omrFile", "cA=="}}.dump();
+  auto sub =
+      c.Post("/v5.0/omr/RecognizeTemplate/PostRecognizeTemplate", auth, form, "application/json");
+  REQUIRE(sub);
+  REQUIRE(sub->status == 200);
+  const auto id = nlohmann::json::parse(sub->body).get<std::string>(); // a JSON string
+  auto st = c.Get(("/v5.0/omr/RecognizeTemplate/GetRecognizeTemplate?id=" + id).c_str(), auth);
+  REQUIRE(st);
+  CHECK(nlohmann::json::parse(st->body).at("responseStatusCode") == "NotReady"); // sdk words
+  // Three requests so far: the bucket of 3 is (nearly) empty.
+  int throttled = 0;
+  for (int i = 0; i < 10 && !throttled; ++i) {
+    auto r = c.Get(("/v5.0/omr/RecognizeTemplate/GetRecognizeTemplate?id=" + id).c_str(), auth);
+    REQUIRE(r);
+    if (r->status == 429) {
+      ++throttled;
+      CHECK(r->get_header_value("Retry-After") == "1");
+    }
+  }
+  CHECK(throttled == 1);
+  ::kill(pid, SIGTERM);
+  CHECK(wait_exit(pid) == 0);
+
+  for (const std::vector<std::string> &bad :
+       {std::vector<std::string>{"emulate", "--omr-words", "ocr"},
+        std::vector<std::string>{"emulate", "--threads", "0"},
+        std::vector<std::string>{"emulate", "--max-running", "-1"},
+        std::vector<std::string>{"emulate", "--rate-limit", "many"}}) {
+    auto r = run_cli(bad);
+    CHECK(r.code == 2);
+  }
 }
 
 TEST_CASE("CLI exits 3, 4, 6, 7 and 8") {

@@ -9,6 +9,8 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <arpa/inet.h>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -17,10 +19,13 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <netinet/in.h>
 #include <random>
 #include <string>
+#include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace {
 using namespace std::chrono_literals;
@@ -114,6 +119,59 @@ std::string fake_djvu(std::size_t n) {
 }
 
 bool have_pdfinfo() { return std::system("command -v pdfinfo >/dev/null 2>&1") == 0; }
+
+// A POST written by hand, so no Accept header is sent at all (httplib
+// adds "Accept: */*"); answers the raw response text.
+std::string raw_post(int port, const std::string &path, const std::string &tok,
+                     const std::string &body) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0);
+  const std::string req =
+      "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + tok +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\nConnection: close\r\n\r\n" + body;
+  REQUIRE(::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size()));
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
+    out.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return out;
+}
+
+// An emulator on a manual clock, started, with a client and a token.
+struct running {
+  test_clock clk;
+  emulator emu;
+  std::unique_ptr<httplib::Client> c;
+  std::string tok;
+  explicit running(const std::function<void(emulator::options &)> &tweak = {})
+      : emu([&] {
+          auto o = manual(clk);
+          if (tweak) tweak(o);
+          return o;
+        }()) {
+    REQUIRE(emu.start());
+    c = client_of(emu);
+    tok = get_token(*c);
+  }
+};
+
+// The three submit paths with a body each accepts.
+struct submit_case {
+  const char *path, *fetch_path;
+  json body;
+};
+std::vector<submit_case> every_submit() {
+  return {{table_path, table_path, json{{"image", b64("table")}}},
+          {djvu_path, djvu_path, json{{"image", b64(fake_djvu(64))}}},
+          {omr_submit, omr_fetch, omr_body("Csv")}};
+}
 } // namespace
 
 TEST_SUITE("emulator raw") {
@@ -863,4 +921,298 @@ TEST_SUITE("emulator raw") {
     CHECK(a.base_url() == "http://127.0.0.1:" + std::to_string(a.port()));
   }
 
+  TEST_CASE("submit answers a JSON string when Accept prefers JSON, the bare id otherwise") {
+    running run;
+    auto &emu = run.emu;
+    auto &c = run.c;
+    const auto &tok = run.tok;
+    struct {
+      const char *accept, *type;
+    } cases[] = {
+        {"text/plain", "text/plain"},
+        {"application/json", "application/json"}, // the OMR Python SDK
+        {"text/json", "text/json"},
+        {"*/*", "text/plain"},
+        {"", "text/plain"},
+        {"Application/JSON; charset=utf-8", "application/json"},
+        {"application/json, text/plain;q=0.5", "application/json"},
+        {"text/plain;q=0.4, text/json;q=0.8", "text/json"},
+        {"application/json, */*;q=0.1", "application/json"},
+        {"application/json, */*", "application/json"},  // named beats a wildcard
+        {"text/plain, application/json", "text/plain"}, // a tie keeps text/plain
+        {"text/plain, application/json, text/json", "text/plain"},
+        {"application/json;q=0, */*", "text/plain"},
+        {"text/*", "text/plain"},
+        {"image/png", "text/plain"}, // nothing acceptable: the plain id anyway
+    };
+    for (const auto &sc : every_submit()) {
+      for (const auto &k : cases) {
+        CAPTURE(sc.path);
+        CAPTURE(k.accept);
+        auto h = bearer(tok);
+        h.emplace("Accept", k.accept);
+        auto r = c->Post(sc.path, h, sc.body.dump(), "application/json");
+        REQUIRE(r);
+        REQUIRE(r->status == 200);
+        CHECK(r->get_header_value("Content-Type") == k.type);
+        std::string id = r->body;
+        if (std::string(k.type) != "text/plain") {
+          auto j = json::parse(r->body, nullptr, false);
+          REQUIRE(j.is_string());
+          id = j.get<std::string>();
+        }
+        CHECK(id.size() == 36);
+        CHECK(id.find('"') == std::string::npos);
+        CHECK(fetch(*c, tok, sc.fetch_path, id).at("id") == id);
+      }
+      // No Accept header at all.
+      const std::string raw = raw_post(emu.port(), sc.path, tok, sc.body.dump());
+      CHECK(raw.find("Content-Type: text/plain\r\n") != std::string::npos);
+      const std::string id = raw.substr(raw.find("\r\n\r\n") + 4);
+      CHECK(id.size() == 36);
+      CHECK(fetch(*c, tok, sc.fetch_path, id).at("id") == id);
+    }
+  }
+
+  TEST_CASE("GetTaskStatus speaks the OCR vocabulary for an OMR task, in either OMR style") {
+    for (auto style : {emulator::omr_words::seed, emulator::omr_words::sdk}) {
+      CAPTURE(static_cast<int>(style));
+      running run([&](emulator::options &o) {
+        o.omr_style = style;
+        o.pending_for = o.processing_for = 100ms;
+      });
+      auto &clk = run.clk;
+      auto &c = run.c;
+      const auto &tok = run.tok;
+      const char *status_path = "/v5.0/ocr/Utilities/GetTaskStatus";
+      const auto id = submit(*c, tok, omr_submit, omr_body("Csv"));
+      const auto ocr_codes = {"Ok", "Error", "TaskNotFound"};
+      auto check = [&](const std::string &task, const char *state, const char *code) {
+        auto a = fetch(*c, tok, status_path, task);
+        CHECK(a.at("taskStatus") == state);
+        CHECK(a.at("responseStatusCode") == code);
+        CHECK(std::find(ocr_codes.begin(), ocr_codes.end(), a.at("responseStatusCode")) !=
+              ocr_codes.end());
+      };
+      check(id, "Pending", "Ok");
+      clk.advance(100ms);
+      check(id, "Processing", "Ok");
+      clk.advance(100ms);
+      check(id, "Completed", "Ok");
+      json bad = omr_body("Csv");
+      bad["omrFile"] = "";
+      const auto eid = submit(*c, tok, omr_submit, bad);
+      clk.advance(1s);
+      check(eid, "Error", "Error");
+      REQUIRE(
+          c->Delete((std::string("/v5.0/omr/RecognizeTemplate?id=") + id).c_str(), bearer(tok)));
+      check(id, "NotExist", "TaskNotFound");
+      check("11111111-2222-3333-4444-555555555555", "NotExist", "TaskNotFound");
+    }
+  }
+
+  TEST_CASE("OMR cancel on both paths the SDKs use; the log records DELETE as 200") {
+    running run;
+    auto &emu = run.emu;
+    auto &c = run.c;
+    const auto &tok = run.tok;
+    for (const char *path :
+         {"/v5.0/omr/RecognizeTemplate/CancelRecognizeTemplate", "/v5.0/omr/RecognizeTemplate",
+          "/v5.0/RecognizeTemplate/cancelrecognizetemplate/"}) {
+      CAPTURE(path);
+      const auto id = submit(*c, tok, omr_submit, omr_body("Csv"));
+      emu.clear_log();
+      auto r = c->Delete((std::string(path) + "?id=" + id).c_str(), bearer(tok));
+      REQUIRE(r);
+      CHECK(r->status == 200);
+      auto lg = emu.log();
+      REQUIRE(lg.size() == 1);
+      CHECK(lg[0].kind == "cancel");
+      CHECK(lg[0].endpoint == "recognize-template");
+      CHECK(lg[0].status == 200);
+      CHECK(fetch(*c, tok, omr_fetch, id).at("responseStatusCode") == "NotFound");
+      r = c->Delete((std::string(path) + "?id=" + id).c_str(), bearer(tok));
+      REQUIRE(r);
+      CHECK(r->status == 404);
+      CHECK(emu.log().back().status == 404);
+    }
+    // A table task is not an OMR task, whichever cancel path names it.
+    const auto tid = submit(*c, tok, table_path, json{{"image", b64("t")}});
+    auto r = c->Delete(("/v5.0/omr/RecognizeTemplate/CancelRecognizeTemplate?id=" + tid).c_str(),
+                       bearer(tok));
+    REQUIRE(r);
+    CHECK(r->status == 404);
+    r = c->Delete((std::string(table_path) + "?id=" + tid).c_str(), bearer(tok));
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(emu.log().back().status == 200);
+  }
+
+  TEST_CASE("the OCR SDK's resultType and makeContrastCorrection are validated") {
+    running run;
+    auto &c = run.c;
+    const auto &tok = run.tok;
+    auto post = [&](const char *path, const json &settings) {
+      json body{{"image", b64(fake_djvu(64))}, {"settings", settings}};
+      auto r = c->Post(path, bearer(tok), body.dump(), "application/json");
+      REQUIRE(r);
+      return std::make_pair(r->status, r->body);
+    };
+    for (const char *path : {table_path, djvu_path}) {
+      CAPTURE(path);
+      for (const char *t : {"Text", "Pdf", "TextAndPdf", "Hocr", "TextAndHocr", "PdfAndHocr",
+                            "TextAndPdfAndHocr", "ImagePNG", "JSON", "hocr", "textandpdf"}) {
+        CAPTURE(t);
+        CHECK(post(path, json{{"resultType", t}}).first == 200);
+      }
+      CHECK(post(path, json{{"resultType", nullptr}, {"makeContrastCorrection", nullptr}}).first ==
+            200);
+      CHECK(post(path, json{{"makeContrastCorrection", true}}).first == 200);
+      CHECK(post(path, json{{"MakeContrastCorrection", false}, {"ResultType", "Pdf"}}).first ==
+            200);
+      for (const json &bad :
+           {json{{"resultType", "Docx"}}, json{{"resultType", 1}}, json{{"resultType", "Csv"}},
+            json{{"makeContrastCorrection", "yes"}}, json{{"makeContrastCorrection", 1}}}) {
+        CAPTURE(bad.dump());
+        const auto [st, body] = post(path, bad);
+        CHECK(st == 400);
+        auto pd = json::parse(body);
+        CHECK(pd.at("status") == 400);
+        CHECK(pd.at("title") == "Bad Request");
+        CHECK(pd.at("detail").get<std::string>().find(bad.begin().key()) != std::string::npos);
+      }
+    }
+  }
+
+  TEST_CASE("32 pooled keep-alive connections are all served at once by default") {
+    emulator::options o;
+    o.keep_alive_timeout = 30s; // idle connections stay: only enough threads serve them all
+    emulator emu(o);
+    REQUIRE(emu.start());
+    const auto tok = emu.issue_token();
+    const auto id = emu.add_task("recognize-table", {});
+    const std::string url = std::string(table_path) + "?id=" + id;
+    constexpr int n = 32;
+    std::atomic<int> first{0}, done{0};
+    std::vector<std::thread> clients;
+    for (int i = 0; i < n; ++i)
+      clients.emplace_back([&] {
+        auto c = client_of(emu);
+        c->set_read_timeout(5, 0);
+        auto r = c->Get(url.c_str(), bearer(tok));
+        if (!r || r->status != 200) return;
+        ++first;
+        // Hold the connection open until every client has had an answer.
+        const auto until = std::chrono::steady_clock::now() + 3s;
+        while (first.load() < n && std::chrono::steady_clock::now() < until)
+          std::this_thread::sleep_for(1ms);
+        for (int k = 0; k < 5; ++k) {
+          r = c->Get(url.c_str(), bearer(tok));
+          if (!r || r->status != 200) return;
+        }
+        ++done;
+      });
+    for (auto &t : clients) t.join();
+    CHECK(first == n);
+    CHECK(done == n);
+    CHECK(emu.config().threads >= 2 * n);
+  }
+
+  TEST_CASE("max_running: tasks beyond it queue FIFO, Pending until a slot frees") {
+    running run([](emulator::options &o) {
+      o.max_running = 2;
+      o.pending_for = 100ms;
+      o.processing_for = 200ms; // a slot is held 300 ms
+    });
+    auto &clk = run.clk;
+    auto &c = run.c;
+    const auto &tok = run.tok;
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i)
+      ids.push_back(submit(*c, tok, table_path, json{{"image", b64("t" + std::to_string(i))}}));
+    auto states = [&] {
+      std::string s;
+      for (const auto &id : ids)
+        s += fetch(*c, tok, table_path, id).at("taskStatus").get<std::string>()[2];
+      return s; // n: Pending, o: Processing, m: Completed
+    };
+    CHECK(states() == "nnnnn");
+    clk.advance(150ms);
+    CHECK(states() == "oonnn");
+    clk.advance(200ms); // 350: the first two done, the next two started at 300
+    CHECK(states() == "mmnnn");
+    clk.advance(100ms); // 450
+    CHECK(states() == "mmoon");
+    clk.advance(200ms); // 650: the fifth started at 600
+    CHECK(states() == "mmmmn");
+    clk.advance(100ms); // 750
+    CHECK(states() == "mmmmo");
+    clk.advance(200ms); // 950
+    CHECK(states() == "mmmmm");
+    // Idle slots: a new task starts at once.
+    const auto late = submit(*c, tok, table_path, json{{"image", b64("late")}});
+    clk.advance(150ms);
+    CHECK(fetch(*c, tok, table_path, late).at("taskStatus") == "Processing");
+  }
+
+  TEST_CASE("max_running: a cancelled task keeps its slot until its time is up") {
+    running run([](emulator::options &o) {
+      o.max_running = 1;
+      o.pending_for = 100ms;
+      o.processing_for = 200ms;
+    });
+    auto &clk = run.clk;
+    auto &c = run.c;
+    const auto &tok = run.tok;
+    const auto a = submit(*c, tok, table_path, json{{"image", b64("a")}});
+    const auto b = submit(*c, tok, table_path, json{{"image", b64("b")}});
+    clk.advance(10ms);
+    auto r = c->Delete((std::string(table_path) + "?id=" + a).c_str(), bearer(tok));
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    clk.advance(140ms); // 150: b would be Processing had a's slot been freed at 10
+    CHECK(fetch(*c, tok, table_path, b).at("taskStatus") == "Pending");
+    clk.advance(200ms); // 350: b started at 300
+    CHECK(fetch(*c, tok, table_path, b).at("taskStatus") == "Pending");
+    clk.advance(100ms); // 450
+    CHECK(fetch(*c, tok, table_path, b).at("taskStatus") == "Processing");
+    clk.advance(200ms); // 650
+    CHECK(fetch(*c, tok, table_path, b).at("taskStatus") == "Completed");
+  }
+
+  TEST_CASE("max_requests_per_second: 429 with Retry-After 1 beyond the rate, tokens counted") {
+    running run([](emulator::options &o) { o.max_requests_per_second = 3; });
+    auto &clk = run.clk;
+    auto &emu = run.emu;
+    auto &c = run.c;
+    const auto &tok = run.tok; // the token request was 1 of 3
+    const auto id = submit(*c, tok, table_path, json{{"image", b64("x")}}); // 2
+    fetch(*c, tok, table_path, id);                                         // 3
+    auto expect_429 = [&](httplib::Result r) {
+      REQUIRE(r);
+      CHECK(r->status == 429);
+      CHECK(r->get_header_value("Retry-After") == "1");
+      auto pd = json::parse(r->body);
+      CHECK(pd.at("status") == 429);
+      CHECK(pd.at("title") == "Too Many Requests");
+      CHECK(emu.log().back().status == 429);
+    };
+    expect_429(c->Get((std::string(table_path) + "?id=" + id).c_str(), bearer(tok)));
+    expect_429(c->Post("/connect/token", "grant_type=client_credentials",
+                       "application/x-www-form-urlencoded"));
+    expect_429(c->Get("/no/such/path"));
+    const auto before = emu.submit_counts().at("recognize-table");
+    expect_429(
+        c->Post(table_path, bearer(tok), json{{"image", b64("y")}}.dump(), "application/json"));
+    CHECK(emu.submit_counts().at("recognize-table") == before); // a refused submit makes no task
+    clk.advance(1s);                                            // full again
+    for (int i = 0; i < 3; ++i) fetch(*c, tok, table_path, id);
+    expect_429(c->Get((std::string(table_path) + "?id=" + id).c_str(), bearer(tok)));
+    clk.advance(340ms); // 1.02 tokens: one request, not two
+    fetch(*c, tok, table_path, id);
+    expect_429(c->Get((std::string(table_path) + "?id=" + id).c_str(), bearer(tok)));
+    clk.advance(10s); // never more than a burst of 3
+    for (int i = 0; i < 3; ++i) fetch(*c, tok, table_path, id);
+    expect_429(c->Get((std::string(table_path) + "?id=" + id).c_str(), bearer(tok)));
+  }
 } // TEST_SUITE

@@ -373,6 +373,22 @@ TEST_CASE("submit, status, wait, cancel and run") {
   CHECK(f.net.requests().back().target == "/v5.0/ocr/RecognizeTable?id=new-id");
 }
 
+TEST_CASE("submit takes the id in either answer shape: bare text/plain or a JSON string") {
+  // The service may answer text/plain or application/json (the emulator does
+  // JSON when asked); the client asks for text/plain and copes with both.
+  for (bool as_json : {false, true}) {
+    CAPTURE(as_json);
+    fixture f;
+    f.net.on(http_method::post, pdf_path,
+             as_json ? scripted_reply::json(200, "\"83b7c0de-0000-4000-8000-000000000001\"")
+                     : scripted_reply::text(200, "83b7c0de-0000-4000-8000-000000000001"));
+    auto id = f.api.submit<endpoints::djvu2pdf>(image_input{"AT&TFORM", std::nullopt});
+    REQUIRE_MESSAGE(id, id.error().message());
+    CHECK(*id == "83b7c0de-0000-4000-8000-000000000001");
+    CHECK(find_header(f.net.requests().back().headers, "accept").value() == "text/plain");
+  }
+}
+
 TEST_CASE("submit is resent only when the server surely did not act on it") {
   fixture f;
   f.net.on(http_method::post, pdf_path, scripted_reply::fail(transport_errc::connect))

@@ -98,6 +98,21 @@ TEST_CASE("endpoint traits: paths, defaults and submit bodies") {
   CHECK(body["settings"]["makeSkewCorrect"] == true);
   CHECK(json::parse(D::submit_body(image_input{"abc", std::nullopt})).count("settings") == 0);
 
+  // The SDK-only settings: absent unless set, so default bodies are the
+  // same bytes as before they existed; set, they go into settings.
+  CHECK(
+      T::submit_body(img) ==
+      R"({"image":"iVBORw==","settings":{"Rotate":0,"dsrConfidence":"Default","dsrMode":"Regions",)"
+      R"("language":"English","makeBinarization":false,"makeSkewCorrect":true,)"
+      R"("makeSpellCheck":false,"makeUpsampling":false,"regions":null,"resultTypeTable":"Csv"}})");
+  ocr_settings sdk;
+  sdk.make_contrast_correction = false;
+  sdk.result_type = "TextAndPdf";
+  auto sb = json::parse(T::submit_body(image_input{"x", sdk}));
+  CHECK(sb["settings"]["makeContrastCorrection"] == false);
+  CHECK(sb["settings"]["resultType"] == "TextAndPdf");
+  CHECK(sb["settings"]["resultTypeTable"] == "Csv");
+
   omr_input form{{"img"}, "pattern", omr_format::json, 40};
   auto ob = json::parse(O::submit_body(form));
   CHECK(ob["images"] == json::array({"aW1n"}));
