@@ -33,9 +33,10 @@ struct args {
 /// or an error.
 inline const std::set<std::string> &value_options() {
   static const std::set<std::string> v = {
-      "-o",         "--ids",       "--out-dir",       "--jobs",    "--omr-file", "--format",
-      "--base-url", "--client-id", "--client-secret", "--timeout", "--ca-file",  "--port",
-      "--inputs",   "--journal",   "--resubmit",      "--log",     "--task-ms"};
+      "-o",        "--ids",      "--out-dir",   "--jobs",          "--omr-file",
+      "--format",  "--base-url", "--client-id", "--client-secret", "--timeout",
+      "--ca-file", "--port",     "--inputs",    "--journal",       "--resubmit",
+      "--log",     "--task-ms",  "--proxy",     "--noproxy"};
   return v;
 }
 inline const std::set<std::string> &flag_options() {
