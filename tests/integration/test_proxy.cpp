@@ -32,6 +32,14 @@ std::string dead_proxy(int port) {
   return "http://taskfetch:" + password + "@127.0.0.1:" + std::to_string(port);
 }
 
+// An emulator serving HTTPS with a certificate of @p certs' CA.
+emulator::options tls_emulator(const test_certs::files &certs) {
+  emulator::options eo = fast_emulator();
+  eo.cert_file = certs.server_cert.string();
+  eo.key_file = certs.server_key.string();
+  return eo;
+}
+
 bool has(const std::string &text, const std::string &part) {
   return text.find(part) != std::string::npos;
 }
@@ -99,10 +107,7 @@ TEST_CASE_TEMPLATE("HTTPS through CONNECT: Basic auth, the service's certificate
   if (!need_tinyproxy()) return;
   temp_dir tmp;
   const auto certs = test_certs::make(tmp.path);
-  emulator::options eo = fast_emulator();
-  eo.cert_file = certs.server_cert.string();
-  eo.key_file = certs.server_key.string();
-  emulator emu(eo);
+  emulator emu(tls_emulator(certs));
   REQUIRE(emu.start());
   const std::string target = "127.0.0.1:" + std::to_string(port_of(emu));
   tiny_proxy tp({port_of(emu)}, "taskfetch", password);
@@ -153,10 +158,7 @@ TEST_CASE_TEMPLATE("a proxy answering 407 is an auth failure naming it, for http
   const auto certs = test_certs::make(tmp.path);
   emulator plain(fast_emulator());
   REQUIRE(plain.start());
-  emulator::options eo = fast_emulator();
-  eo.cert_file = certs.server_cert.string();
-  eo.key_file = certs.server_key.string();
-  emulator tls(eo);
+  emulator tls(tls_emulator(certs));
   REQUIRE(tls.start());
   for (emulator *emu : {&plain, &tls}) {
     proxy_407 stub;
@@ -200,10 +202,7 @@ TEST_CASE_TEMPLATE("the environment: https_proxy, lower-case http_proxy only, no
   clean_proxy_env clean;
   temp_dir tmp;
   const auto certs = test_certs::make(tmp.path);
-  emulator::options eo = fast_emulator();
-  eo.cert_file = certs.server_cert.string();
-  eo.key_file = certs.server_key.string();
-  emulator tls(eo);
+  emulator tls(tls_emulator(certs));
   REQUIRE(tls.start());
   emulator plain(fast_emulator());
   REQUIRE(plain.start());
