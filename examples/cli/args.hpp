@@ -54,7 +54,9 @@ inline const std::set<std::string> &value_options() {
                                           "--max-running",
                                           "--rate-limit",
                                           "--max-outstanding",
-                                          "--rate"};
+                                          "--rate",
+                                          "--proxy",
+                                          "--noproxy"};
   return v;
 }
 inline const std::set<std::string> &flag_options() {

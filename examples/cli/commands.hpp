@@ -11,6 +11,7 @@
 #include <taskfetch/curl_client.hpp>
 #endif
 #include <taskfetch/decoders.hpp>
+#include <taskfetch/detail/proxy.hpp>
 #include <taskfetch/detail/url.hpp>
 #include <taskfetch/endpoints.hpp>
 
@@ -79,7 +80,23 @@ inline options make_options(const args &a) {
     if (!std::filesystem::exists(*ca)) throw usage_error{"--ca-file not found: " + *ca};
     o.ca_file(*ca);
   }
+  // --proxy and --noproxy override the environment, as curl's do.
+  if (auto p = a.value("--proxy")) o.proxy(*p);
+  if (auto n = a.value("--noproxy")) o.no_proxy(*n);
+  if (auto route = detail::resolve_proxy(o.proxy(), *parsed, detail::system_env); !route)
+    throw usage_error{route.error().message()};
   return o;
+}
+
+/// For --verbose: the proxy the requests go through (host:port and where
+/// it was set, never its credentials), resolved as the transports do.
+inline std::string proxy_note(const options &o) {
+  auto u = detail::parse_url(o.base_url());
+  if (!u) return "proxy: none";
+  auto route = detail::resolve_proxy(o.proxy(), *u, detail::system_env);
+  if (!route || !*route) return "proxy: none (direct to " + u->host + ")";
+  return "proxy: " + (*route)->label() + " (from " +
+         ((*route)->source == "options" ? std::string("--proxy") : (*route)->source) + ")";
 }
 
 /// Calls f(Endpoint{}) for the endpoint named on the command line.
@@ -365,6 +382,7 @@ inline int dispatch(const std::string &cmd, const args &a) {
   session s(verbosity_of(a));
   if (cmd == "fetch" || cmd == "submit" || cmd == "run" || cmd == "status" || cmd == "cancel") {
     s.opts = make_options(a);
+    s.out.debug(proxy_note(s.opts));
     // Task ids with control characters are refused input, before any request.
     for (std::size_t i = 1; i < a.positional.size() && cmd != "submit" && cmd != "run"; ++i)
       if (detail::has_control_chars(a.positional[i]))

@@ -33,10 +33,12 @@ const char *usage_text =
     "               the service at once, default 10000) --rate R (requests/s, default 0: no\n"
     "               cap; the pool slows down by itself on 429 or 503 + Retry-After)\n"
     "common options: --base-url URL --client-id ID --client-secret S --timeout SECONDS\n"
-    "                --ca-file PEM --verbose --quiet\n"
+    "                --ca-file PEM --proxy URL --noproxy LIST --verbose --quiet\n"
     "ENDPOINT: recognize-table | recognize-template | djvu2pdf\n"
     "environment: TASKFETCH_BASE_URL (default https://api.aspose.cloud),\n"
-    "             TASKFETCH_CLIENT_ID, TASKFETCH_CLIENT_SECRET\n"
+    "             TASKFETCH_CLIENT_ID, TASKFETCH_CLIENT_SECRET,\n"
+    "             https_proxy/HTTPS_PROXY, http_proxy, all_proxy/ALL_PROXY,\n"
+    "             no_proxy/NO_PROXY (as curl; --proxy and --noproxy override them)\n"
     "exit codes: 0 ok, 1 batch with failures, 2 usage, 3 task failed, 4 not found,\n"
     "            5 auth, 6 timeout, 7 network/HTTP, 8 malformed answer\n";
 

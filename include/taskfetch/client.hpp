@@ -19,6 +19,7 @@ inline httplib_options transport_options(const options &o) {
   t.allow_insecure_http = o.allow_insecure_http();
   t.max_connections = o.max_connections();
   t.max_response_bytes = o.max_response_bytes();
+  t.proxy = o.proxy();
   return t;
 }
 

@@ -5,6 +5,7 @@
 #include <taskfetch/cancellation.hpp>
 #include <taskfetch/clock.hpp>
 #include <taskfetch/events.hpp>
+#include <taskfetch/proxy.hpp>
 #include <taskfetch/result.hpp>
 #include <taskfetch/task_state.hpp>
 
@@ -71,6 +72,24 @@ public:
     max_response_bytes_ = n;
     return *this;
   }
+  /// @brief An HTTP proxy, `http://[user:password@]host[:port]`; overrides
+  /// the proxy environment variables (docs/proxy.md).
+  options &proxy(std::string url) {
+    proxy_.url = std::move(url);
+    return *this;
+  }
+  /// @brief Hosts that bypass the proxy ("a.com,.b.org,10.0.0.1" or "*");
+  /// overrides no_proxy/NO_PROXY.
+  options &no_proxy(std::string list) {
+    proxy_.no_proxy = std::move(list);
+    return *this;
+  }
+  /// @brief Whether https_proxy, http_proxy, all_proxy, no_proxy (and their
+  /// upper-case forms, as curl reads them) apply; on by default.
+  options &proxy_from_environment(bool on) {
+    proxy_.from_environment = on;
+    return *this;
+  }
   /// @brief Path prefix for the token endpoint; default "/connect/token".
   options &token_path(std::string p) {
     token_path_ = std::move(p);
@@ -101,6 +120,8 @@ public:
   std::uint64_t max_response_bytes() const noexcept { return max_response_bytes_; }
   /// @brief Token endpoint path.
   const std::string &token_path() const noexcept { return token_path_; }
+  /// @brief The proxy settings (URL, no-proxy list, environment on/off).
+  const proxy_settings &proxy() const noexcept { return proxy_; }
 
 private:
   std::string base_url_ = "https://api.aspose.cloud";
@@ -113,6 +134,7 @@ private:
   std::size_t max_connections_ = 16;
   std::uint64_t max_response_bytes_ = 0;
   std::string token_path_ = "/connect/token";
+  proxy_settings proxy_;
 };
 
 /// @brief Per-call settings: deadline, cancellation and progress callbacks.

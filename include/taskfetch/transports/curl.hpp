@@ -5,6 +5,7 @@
 /// cpp-httplib 0.11 reads 4 KiB at a time (docs/BENCHMARKS.md).
 #pragma once
 
+#include <taskfetch/detail/proxy.hpp>
 #include <taskfetch/detail/url.hpp>
 #include <taskfetch/http.hpp>
 #include <taskfetch/transports/httplib.hpp> // httplib_options: the same settings
@@ -71,6 +72,12 @@ public:
       return;
     }
     s_->root = detail::origin_of(*u) + u->path_prefix;
+    auto route = detail::resolve_proxy(s_->opts.proxy, *u, detail::system_env);
+    if (!route) {
+      s_->config_error = route.error();
+      return;
+    }
+    s_->proxy = std::move(*route);
   }
 
   /// @brief The transport requirement (see httplib_transport::send).
@@ -79,7 +86,7 @@ public:
     lease conn(*s_);
     CURL *c = conn.get();
     curl_easy_reset(c); // options only; the connection stays open
-    call st{h, c, s_->opts.max_response_bytes};
+    call st{h, c, s_->opts.max_response_bytes, s_->proxy.has_value()};
     const std::string url = s_->root + req.target;
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -98,6 +105,19 @@ public:
     if (req.time_left) curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms(*req.time_left));
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, s_->opts.verify_certificate ? 1L : 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, s_->opts.verify_certificate ? 2L : 0L);
+    // The proxy resolved with httplib_transport's rules; "" for both keeps
+    // libcurl from reading the environment on its own.
+    const std::string proxy_url = s_->proxy ? s_->proxy->url() : std::string();
+    curl_easy_setopt(c, CURLOPT_PROXY, proxy_url.c_str());
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "");
+    if (s_->proxy) {
+      curl_easy_setopt(c, CURLOPT_PROXYTYPE, static_cast<long>(CURLPROXY_HTTP));
+      curl_easy_setopt(c, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+      if (!s_->proxy->user.empty()) {
+        curl_easy_setopt(c, CURLOPT_PROXYUSERNAME, s_->proxy->user.c_str());
+        curl_easy_setopt(c, CURLOPT_PROXYPASSWORD, s_->proxy->password.c_str());
+      }
+    }
     if (!s_->opts.ca_file.empty()) {
       // Add the CA to the store curl already filled from the system bundle.
       curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, &add_ca);
@@ -127,7 +147,16 @@ public:
       return error(error_kind::too_large, "the answer is larger than the configured cap of " +
                                               std::to_string(st.cap) + " bytes");
     if (rc == CURLE_OK && !st.head_sent) st.deliver_head(); // an answer without a body
+    if (st.proxy_auth) return detail::proxy_refused_error(*s_->proxy, 407);
     if (rc == CURLE_OK && !st.stopped) return {};
+    if (s_->proxy && !st.stopped) {
+      long connect_status = 0; // the proxy's answer to CONNECT
+      curl_easy_getinfo(c, CURLINFO_HTTP_CONNECTCODE, &connect_status);
+      if (connect_status && (connect_status < 200 || connect_status > 299))
+        return detail::proxy_refused_error(*s_->proxy, static_cast<int>(connect_status));
+      if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_PROXY)
+        return detail::proxy_connect_error(*s_->proxy, curl_easy_strerror(rc));
+    }
     if (st.stopped)
       return error(error_kind::transport, "transfer stopped by the receiver")
           .with_transport(transport_errc::aborted);
@@ -152,6 +181,7 @@ private:
     curl_options opts;
     std::optional<error> config_error;
     std::string root;
+    std::optional<detail::proxy_route> proxy;
     mutable std::mutex m;
     std::condition_variable cv;
     std::vector<handle> idle;
@@ -160,13 +190,14 @@ private:
 
   // The state of one transfer, seen by curl's callbacks.
   struct call {
-    call(response_handler &handler, CURL *c, std::uint64_t limit)
-        : h(handler), curl(c), cap(limit) {}
+    call(response_handler &handler, CURL *c, std::uint64_t limit, bool via_proxy)
+        : h(handler), curl(c), cap(limit), proxied(via_proxy) {}
     response_handler &h;
     CURL *curl;
     std::uint64_t cap;
+    bool proxied;
     response_head head;
-    bool head_sent = false, stopped = false, too_large = false;
+    bool head_sent = false, stopped = false, too_large = false, proxy_auth = false;
     std::uint64_t received = 0;
 
     bool deliver_head() {
@@ -174,6 +205,10 @@ private:
       curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
       head.status = static_cast<int>(code);
       head_sent = true;
+      if (proxied && code == 407) { // only a proxy answers 407
+        proxy_auth = true;
+        return false;
+      }
       if (cap && head.content_length && *head.content_length > cap) {
         too_large = true;
         return false;

@@ -3,11 +3,23 @@
 /// keep-alive connections with TCP_NODELAY, streaming bodies.
 #pragma once
 
+#include <taskfetch/detail/base64.hpp>
+#include <taskfetch/detail/proxy.hpp>
 #include <taskfetch/detail/url.hpp>
 #include <taskfetch/http.hpp>
+#include <taskfetch/proxy.hpp>
 
 #include <httplib.h>
 
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -37,6 +49,7 @@ struct httplib_options {
   bool allow_insecure_http = false;     ///< http:// to non-loopback hosts
   std::size_t max_connections = 16;     ///< connections kept; callers beyond wait
   std::uint64_t max_response_bytes = 0; ///< answer size cap; 0: none
+  proxy_settings proxy;                 ///< HTTP proxy; by default from the environment
 };
 
 namespace detail {
@@ -73,6 +86,150 @@ inline std::string describe_httplib_error(httplib::Error e) {
   }
 }
 
+/// Why the last tunnel through a proxy could not be opened.
+struct tunnel_failure {
+  int status = 0;         ///< the proxy's answer to CONNECT, if not 2xx
+  bool timed_out = false; ///< connect or CONNECT answer took too long
+  std::string why;        ///< otherwise: why the proxy could not be reached
+};
+
+namespace tunnel_detail {
+inline int connect_within(const addrinfo &a, std::chrono::milliseconds limit, bool &timed_out) {
+  const int fd = ::socket(a.ai_family, a.ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a.ai_protocol);
+  if (fd < 0) return -1;
+  if (::connect(fd, a.ai_addr, a.ai_addrlen) != 0) {
+    pollfd p{fd, POLLOUT, 0};
+    int err = errno == EINPROGRESS ? 0 : errno;
+    if (!err) {
+      const int n = ::poll(&p, 1, static_cast<int>(limit.count()));
+      socklen_t len = sizeof err;
+      if (n == 0) timed_out = true;
+      if (n <= 0 || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err)
+        err = err ? err : ETIMEDOUT;
+    }
+    if (err) {
+      ::close(fd);
+      return -1;
+    }
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+// The proxy's answer head, byte by byte: nothing past it may be consumed,
+// since the TLS handshake follows on the same socket.
+inline int read_connect_status(int fd, std::chrono::milliseconds limit, bool &timed_out) {
+  std::string head;
+  while (head.size() < 16384 && (head.size() < 4 || head.compare(head.size() - 4, 4, "\r\n\r\n"))) {
+    pollfd p{fd, POLLIN, 0};
+    const int n = ::poll(&p, 1, static_cast<int>(limit.count()));
+    if (n == 0) timed_out = true;
+    char c = 0;
+    if (n <= 0 || ::recv(fd, &c, 1, 0) != 1) return -1;
+    head.push_back(c);
+  }
+  // "HTTP/1.x NNN reason"
+  if (head.rfind("HTTP/", 0) != 0) return -1;
+  const auto sp = head.find(' ');
+  if (sp == std::string::npos || sp + 4 > head.size()) return -1;
+  int status = 0;
+  for (std::size_t i = sp + 1; i < sp + 4; ++i) {
+    if (head[i] < '0' || head[i] > '9') return -1;
+    status = status * 10 + (head[i] - '0');
+  }
+  return status;
+}
+} // namespace tunnel_detail
+
+/// @brief Opens a socket to @p target_host:@p target_port through the proxy
+/// @p p with CONNECT; -1 and @p f filled on failure.
+inline int open_tunnel(const proxy_route &p, const std::string &target_host, int target_port,
+                       std::chrono::milliseconds connect_limit,
+                       std::chrono::milliseconds read_limit, tunnel_failure &f) {
+  f = tunnel_failure{};
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo *list = nullptr;
+  if (::getaddrinfo(p.host.c_str(), std::to_string(p.port).c_str(), &hints, &list) != 0) {
+    f.why = "cannot resolve its host name";
+    return -1;
+  }
+  int fd = -1;
+  for (addrinfo *a = list; a && fd < 0; a = a->ai_next)
+    fd = tunnel_detail::connect_within(*a, connect_limit, f.timed_out);
+  ::freeaddrinfo(list);
+  if (fd < 0) {
+    f.why = f.timed_out ? "connect timed out" : "connection refused or unreachable";
+    return -1;
+  }
+  const bool v6 = target_host.find(':') != std::string::npos;
+  const std::string where =
+      (v6 ? "[" + target_host + "]" : target_host) + ":" + std::to_string(target_port);
+  std::string req = "CONNECT " + where + " HTTP/1.1\r\nHost: " + where + "\r\n";
+  if (!p.user.empty())
+    req += "Proxy-Authorization: Basic " + base64_encode(p.user + ":" + p.password) + "\r\n";
+  req += "\r\n";
+  for (std::size_t sent = 0; sent < req.size();) {
+    const auto n = ::send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) {
+      ::close(fd);
+      f.why = "it closed the connection";
+      return -1;
+    }
+    sent += static_cast<std::size_t>(n);
+  }
+  bool slow = false;
+  const int status = tunnel_detail::read_connect_status(fd, read_limit, slow);
+  if (status >= 200 && status < 300) return fd;
+  ::close(fd);
+  if (status > 0) {
+    f.status = status;
+  } else {
+    f.timed_out = slow;
+    f.why = slow ? "no answer to CONNECT in time" : "no valid answer to CONNECT";
+  }
+  return -1;
+}
+
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+/// An httplib HTTPS client whose socket is a CONNECT tunnel opened here.
+/// httplib 0.11's own proxy support sends Proxy-Authorization inside the
+/// tunnel to the service too, and takes a refused CONNECT for a TLS error;
+/// here httplib sees a plain connection and verifies the service's
+/// certificate on it as usual.
+class tunnel_client : public httplib::SSLClient {
+public:
+  tunnel_client(const std::string &host, int port, proxy_route proxy)
+      : httplib::SSLClient(host, port), proxy_(std::move(proxy)) {}
+  /// Why the last tunnel failed (read by the transport after send()).
+  tunnel_failure failure;
+
+private:
+  bool create_and_connect_socket(Socket &socket, httplib::Error &error) override {
+    if (!is_valid()) {
+      error = httplib::Error::SSLConnection;
+      return false;
+    }
+    using std::chrono::milliseconds;
+    const milliseconds connect_limit(connection_timeout_sec_ * 1000 +
+                                     connection_timeout_usec_ / 1000);
+    const milliseconds read_limit(read_timeout_sec_ * 1000 + read_timeout_usec_ / 1000);
+    const int fd = open_tunnel(proxy_, host_, port_, connect_limit, read_limit, failure);
+    if (fd < 0) {
+      error = failure.timed_out ? httplib::Error::ConnectionTimeout : httplib::Error::Connection;
+      return false;
+    }
+    socket.sock = fd;
+    return true;
+  }
+
+  proxy_route proxy_;
+};
+#endif
+
 } // namespace detail
 
 /// @brief Sends requests with cpp-httplib. Thread-safe: each request borrows
@@ -94,8 +251,16 @@ public:
       return;
     }
 #endif
-    s_->origin = detail::origin_of(*u);
+    s_->tls = u->scheme == "https";
+    s_->host = u->host;
+    s_->port = u->port;
     s_->prefix = u->path_prefix;
+    auto route = detail::resolve_proxy(s_->opts.proxy, *u, detail::system_env);
+    if (!route) {
+      s_->config_error = route.error();
+      return;
+    }
+    s_->proxy = std::move(*route);
   }
 
   /// @brief Sends @p req; the answer's head and body go to @p h as they
@@ -116,8 +281,14 @@ public:
     const std::uint64_t cap = s_->opts.max_response_bytes;
     bool too_large = false;
     bool stopped = false;
+    bool proxy_auth = false;
     std::uint64_t received = 0;
     r.response_handler = [&](const httplib::Response &res) {
+      // Only a proxy answers 407: the service never does.
+      if (s_->proxy && res.status == 407) {
+        proxy_auth = true;
+        return false;
+      }
       response_head head;
       head.status = res.status;
       for (const auto &kv : res.headers) head.headers.emplace_back(kv.first, kv.second);
@@ -167,7 +338,17 @@ public:
     if (too_large)
       return error(error_kind::too_large, "the answer is larger than the configured cap of " +
                                               std::to_string(cap) + " bytes");
+    if (proxy_auth) return detail::proxy_refused_error(*s_->proxy, 407);
     if (ok && !stopped) return {};
+    if (s_->proxy && !stopped) {
+      const detail::tunnel_failure f = conn.tunnel_failure();
+      if (f.status) return detail::proxy_refused_error(*s_->proxy, f.status);
+      if (f.timed_out)
+        return detail::proxy_connect_error(*s_->proxy, f.why)
+            .with_transport(transport_errc::timeout);
+      if (err == httplib::Error::Connection || !f.why.empty())
+        return detail::proxy_connect_error(*s_->proxy, f.why);
+    }
     if (stopped || err == httplib::Error::Canceled)
       return error(error_kind::transport, "transfer stopped by the receiver")
           .with_transport(transport_errc::aborted);
@@ -183,19 +364,53 @@ public:
   }
 
 private:
+  // One pooled connection; tunnel is set when it goes through a proxy's CONNECT.
+  struct pooled {
+    std::unique_ptr<httplib::ClientImpl> client;
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+    detail::tunnel_client *tunnel = nullptr;
+#endif
+  };
+
   struct shared {
     httplib_options opts;
     std::optional<error> config_error;
-    std::string origin; // scheme://host:port for httplib::Client
+    bool tls = false;
+    std::string host; // without IPv6 brackets
+    int port = 0;
     std::string prefix; // path prefix of the base URL
+    std::optional<detail::proxy_route> proxy;
     mutable std::mutex m;
     std::condition_variable cv;
-    std::vector<std::unique_ptr<httplib::Client>> idle;
+    std::vector<pooled> idle;
     std::size_t in_use = 0;
     std::size_t opened = 0;
 
-    std::unique_ptr<httplib::Client> make() {
-      auto c = std::make_unique<httplib::Client>(origin);
+    pooled make() {
+      pooled p;
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+      httplib::SSLClient *ssl = nullptr;
+      if (tls && proxy) {
+        auto t = std::make_unique<detail::tunnel_client>(host, port, *proxy);
+        p.tunnel = t.get();
+        ssl = t.get();
+        p.client = std::move(t);
+      } else if (tls) {
+        auto t = std::make_unique<httplib::SSLClient>(host, port);
+        ssl = t.get();
+        p.client = std::move(t);
+      }
+#endif
+      if (!p.client) {
+        p.client = std::make_unique<httplib::ClientImpl>(host, port);
+        // Plain HTTP: httplib sends absolute URIs to the proxy, and the
+        // credentials are for the proxy alone.
+        if (proxy) {
+          p.client->set_proxy(proxy->host, proxy->port);
+          if (!proxy->user.empty()) p.client->set_proxy_basic_auth(proxy->user, proxy->password);
+        }
+      }
+      httplib::ClientImpl *c = p.client.get();
       c->set_keep_alive(true);
       c->set_tcp_nodelay(true); // without it httplib 0.11 stalls ~40 ms per request
       auto us = [](std::chrono::milliseconds d) {
@@ -210,18 +425,19 @@ private:
       c->set_write_timeout(ws, wu);
 #ifdef CPPHTTPLIB_OPENSSL_SUPPORT
       c->enable_server_certificate_verification(opts.verify_certificate);
-      if (!opts.ca_file.empty()) {
+      if (ssl && !opts.ca_file.empty()) {
         // The system store plus the extra CA; httplib's own ca path option
-        // would replace the system store instead. The client owns the store.
+        // would replace the system store instead. The SSL context owns the
+        // store (SSLClient's setter: ClientImpl's would not reach the context).
         X509_STORE *store = X509_STORE_new();
         if (store) {
           X509_STORE_set_default_paths(store);
           X509_STORE_load_locations(store, opts.ca_file.c_str(), nullptr);
-          c->set_ca_cert_store(store);
+          ssl->set_ca_cert_store(store);
         }
       }
 #endif
-      return c;
+      return p;
     }
   };
 
@@ -246,15 +462,22 @@ private:
       {
         std::lock_guard<std::mutex> lk(s_.m);
         --s_.in_use;
-        if (c_) s_.idle.push_back(std::move(c_));
+        if (c_.client) s_.idle.push_back(std::move(c_));
       }
       s_.cv.notify_one();
     }
-    httplib::Client *operator->() { return c_.get(); }
+    httplib::ClientImpl *operator->() { return c_.client.get(); }
+    /// Why the last CONNECT through the proxy failed (empty without a tunnel).
+    detail::tunnel_failure tunnel_failure() const {
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+      if (c_.tunnel) return c_.tunnel->failure;
+#endif
+      return {};
+    }
 
   private:
     shared &s_;
-    std::unique_ptr<httplib::Client> c_;
+    pooled c_;
   };
 
   std::unique_ptr<shared> s_;
