@@ -114,6 +114,8 @@ struct pool_node {
   virtual bool succeeded() const = 0;
   virtual std::string id() const = 0;
   virtual int last_http_status() const = 0;
+  /// Makes the task id visible through the handle once the submit answered.
+  virtual void publish_id() = 0;
   virtual std::optional<duration> last_retry_after() const = 0;
   /// A task that asks the service to cancel this one (DELETE).
   virtual std::shared_ptr<pool_node> service_cancel() = 0;
@@ -297,6 +299,12 @@ private:
     bool succeeded() const override { return machine.succeeded(); }
     std::string id() const override { return machine.id(); }
     int last_http_status() const override { return machine.last_http_status(); }
+    void publish_id() override {
+      if (!id_published && !machine.id().empty()) {
+        state->set_id(machine.id());
+        id_published = true;
+      }
+    }
     std::optional<duration> last_retry_after() const override { return machine.last_retry_after(); }
     std::shared_ptr<detail::pool_node> service_cancel() override {
       auto n = std::make_shared<task<E, taskfetch::detail::no_result>>(
@@ -316,6 +324,7 @@ private:
     std::function<result<std::string>()> make_input;
     task_pool *pool = nullptr;
     bool goal_hidden = false;
+    bool id_published = false;
   };
 
   // The machine's options: the caller's, with the pool's cancel token (the
@@ -451,6 +460,7 @@ private:
   // After a request: tell the rate what the service said, route the next step.
   void finish_attempt_locked(const node_ptr &n, task_step s, time_point now,
                              std::vector<node_ptr> &ended) {
+    n->publish_id();
     const int st = n->last_http_status();
     if (st != 0) {
       const auto ra = n->last_retry_after();
