@@ -580,23 +580,31 @@ private:
     }
   }
 
+  // The timer's part, shared by the timer thread and a caller driving a
+  // pool without threads: a fired cancel token, and the tasks whose wait is
+  // over (@p moved). True when tasks ended (the lock was let go meanwhile).
+  bool tend_locked(std::unique_lock<std::mutex> &lk, bool &moved) {
+    if (o_.cancel.cancelled() && live_ > 0) {
+      lk.unlock();
+      cancel_all();
+      lk.lock();
+    }
+    std::vector<node_ptr> ended;
+    moved = due_locked(c_.clock().now(), ended);
+    if (ended.empty()) return false;
+    lk.unlock();
+    deliver(ended);
+    report();
+    lk.lock();
+    return true;
+  }
+
   void timer_loop() {
     std::unique_lock<std::mutex> lk(m_);
     while (!stopping_) {
-      std::vector<node_ptr> ended;
-      if (o_.cancel.cancelled() && live_ > 0) {
-        lk.unlock();
-        cancel_all();
-        lk.lock();
-      }
-      if (due_locked(c_.clock().now(), ended)) work_cv_.notify_all();
-      if (!ended.empty()) {
-        lk.unlock();
-        deliver(ended);
-        report();
-        lk.lock();
-        continue;
-      }
+      bool moved = false;
+      if (tend_locked(lk, moved)) continue;
+      if (moved) work_cv_.notify_all();
       // A cancel token is only polled; nothing else wakes us for it.
       std::optional<time_point> until;
       if (!timers_.empty()) until = timers_.top().when;
@@ -617,21 +625,8 @@ private:
     std::unique_lock<std::mutex> lk(m_);
     for (;;) {
       if (until() || live_ == 0) return;
-      if (o_.cancel.cancelled()) {
-        lk.unlock();
-        cancel_all();
-        lk.lock();
-        continue;
-      }
-      std::vector<node_ptr> ended;
-      const bool moved = due_locked(c_.clock().now(), ended);
-      if (!ended.empty()) {
-        lk.unlock();
-        deliver(ended);
-        report();
-        lk.lock();
-        continue;
-      }
+      bool moved = false;
+      if (tend_locked(lk, moved)) continue;
       std::optional<time_point> wake;
       if (step_one(lk, wake) || moved) continue;
       if (!timers_.empty()) wake = wake ? std::min(*wake, timers_.top().when) : timers_.top().when;
