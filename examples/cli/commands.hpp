@@ -251,6 +251,7 @@ inline batch_options batch_bounds(session &s, const args &a) {
   bo.max_requests_per_second = static_cast<double>(
       positive("--rate", a.value("--rate").value_or("0"), 1000000, /*zero_ok=*/true));
   s.opts.max_connections(std::max<std::size_t>(s.opts.max_connections(), bo.jobs));
+  bo.per_task.on_request = s.out.request_log();
   return bo;
 }
 

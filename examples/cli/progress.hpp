@@ -38,6 +38,7 @@ public:
   /// Hooks for one task: the state while polling, the bar while receiving.
   call_options hooks(const std::string &label, call_options co = {}) {
     if (v_ == verbosity::quiet) return co;
+    co.on_request = request_log();
     co.on_status = [this, label, last = std::string()](const task_status &st) mutable {
       if (st.word == last) return;
       last = st.word;
@@ -56,6 +57,19 @@ public:
       };
     }
     return co;
+  }
+
+  /// With --verbose, one line per HTTP request: method, path (never a
+  /// secret), status and time; nothing otherwise.
+  std::function<void(const request_event &)> request_log() {
+    if (v_ != verbosity::verbose) return {};
+    return [this](const request_event &ev) {
+      char ms[32];
+      std::snprintf(ms, sizeof ms, "%lld ms", static_cast<long long>(ev.elapsed.count()));
+      note(std::string(to_string(ev.method)) + " " + std::string(ev.path) + " -> " +
+           (ev.http_status ? std::to_string(ev.http_status) : std::string("no answer")) + " in " +
+           ms + (ev.failure && !ev.http_status ? " (" + ev.failure->message() + ")" : ""));
+    };
   }
 
   /// A batch's live line on a terminal: done / failed / in progress, rate

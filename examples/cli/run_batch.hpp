@@ -48,6 +48,7 @@ inline int run_batch_inputs(session &s, const args &a) {
   ro.max_outstanding = bo.max_outstanding;
   ro.max_requests_per_second = bo.max_requests_per_second;
   ro.on_progress = s.out.batch_line(paths.size());
+  ro.per_task = bo.per_task;
   ro.resubmit =
       static_cast<unsigned>(positive("--resubmit", a.value("--resubmit").value_or("1"), 100, true));
   const fs::path journal_path =

@@ -4,6 +4,7 @@
 #include "cli_runner.hpp"
 #include "test_certs.hpp"
 
+#include <map>
 #include <thread>
 
 using namespace it;
@@ -202,5 +203,46 @@ TEST_CASE("CLI submit, status, run and cancel") {
   CHECK(slurp(tmp.path / "b.pdf").rfind("%PDF-", 0) == 0);
   CHECK(run_cli(against(emu, {"cancel", "recognize-template", id})).code == 0);
   CHECK(run_cli(against(emu, {"fetch", "recognize-template", id})).code == 4);
+}
+#endif
+
+#ifdef TASKFETCH_CLI_PATH
+TEST_CASE("CLI batch on the pool: --verbose logs each request, --rate and --max-outstanding hold") {
+  auto eo = fast_emulator();
+  eo.pending_for = 100ms;
+  eo.processing_for = 100ms;
+  emulator emu(eo);
+  REQUIRE(emu.start());
+  temp_dir tmp;
+  const auto in = tmp.path / "in";
+  fs::create_directories(in);
+  for (int i = 0; i < 12; ++i) std::ofstream(in / ("s" + std::to_string(i) + ".png")) << i;
+  auto r = run_cli(against(emu, {"run", "recognize-table", "--inputs", in.string(), "--out-dir",
+                                 (tmp.path / "out").string(), "--max-outstanding", "3", "--rate",
+                                 "50", "--verbose"}));
+  CHECK(r.code == 0);
+  CHECK(r.out.find("summary\tdone=12\tfailed=0") != std::string::npos);
+  // One line per request on stderr: method, path, status, time; no secret.
+  CHECK(r.err.find("POST /connect/token -> 200 in ") != std::string::npos);
+  CHECK(r.err.find("POST /v5.0/ocr/RecognizeTable -> 200 in ") != std::string::npos);
+  CHECK(r.err.find("GET /v5.0/ocr/RecognizeTable?id=") != std::string::npos);
+  CHECK(r.err.find(emu.config().client_secret) == std::string::npos);
+  // --max-outstanding 3: from a task's submit to its last poll (the one
+  // that found it Completed), never more than 3 tasks were open.
+  const auto log = emu.log();
+  std::map<std::string, std::size_t> last_poll;
+  for (std::size_t i = 0; i < log.size(); ++i)
+    if (log[i].kind == "fetch") last_poll[log[i].task_id] = i;
+  std::size_t most = 0;
+  for (std::size_t i = 0; i < log.size(); ++i) {
+    std::size_t open = 0;
+    for (std::size_t k = 0; k <= i; ++k)
+      if (log[k].kind == "submit" && last_poll[log[k].task_id] >= i) ++open;
+    most = std::max(most, open);
+  }
+  CHECK(most == 3);
+  auto bad = run_cli(against(emu, {"run", "recognize-table", "--inputs", in.string(), "--out-dir",
+                                   (tmp.path / "o2").string(), "--rate", "-1"}));
+  CHECK(bad.code == 2);
 }
 #endif
