@@ -6,6 +6,10 @@
 //                   [--seed ../shared/baselines/seed_fetch.py] [--python /usr/bin/python3]
 //                   [--dir FOLDER] [--cli PATH]
 //   taskfetch_bench serve [--size-mib 100]   # only the server: prints its URL, for profiling
+//   taskfetch_bench latency [--runs 3] [--quick] [--dir FOLDER] [--cli PATH]
+//       # batches against tasks that take real time (issue 13's targets): the
+//       # CLI's task pool and the old thread-per-task batch, against
+//       # `taskfetch emulate --task-ms` in its own process
 //
 // The server runs in a child process (so its memory is not counted) and
 // serves a prebuilt answer from memory: a Completed djvu2pdf answer whose PDF
@@ -21,7 +25,9 @@
 #include <taskfetch/endpoints.hpp>
 
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
@@ -31,14 +37,19 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <random>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 extern char **environ;
@@ -80,6 +91,32 @@ void warm_free_memory(std::size_t mib) {
   if (pid > 0) ::waitpid(pid, nullptr, 0);
 }
 
+/// The argv of @p args (pointing into it).
+std::vector<char *> argv_of(const std::vector<std::string> &args) {
+  std::vector<char *> argv;
+  for (auto &a : args) argv.push_back(const_cast<char *>(a.c_str()));
+  argv.push_back(nullptr);
+  return argv;
+}
+
+/// Starts a program, stdout to @p out and, when given, stderr to @p err.
+pid_t spawn(const std::vector<std::string> &args, const std::string &out,
+            const std::string &err = {}) {
+  auto argv = argv_of(args);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (!err.empty())
+    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid;
+  if (posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) {
+    std::fprintf(stderr, "cannot start %s\n", argv[0]);
+    std::exit(1);
+  }
+  posix_spawn_file_actions_destroy(&fa);
+  return pid;
+}
+
 /// Runs a program to completion; wall time and peak RSS of that process.
 /// Untimed, first: the previous run's big outputs are removed, dirty pages
 /// flushed and free memory warmed, so every run starts from the same state.
@@ -88,19 +125,8 @@ measured run(const std::vector<std::string> &args, const std::string &out = "/de
   big_outputs.clear();
   ::sync();
   if (warm_mib) warm_free_memory(warm_mib);
-  std::vector<char *> argv;
-  for (auto &a : args) argv.push_back(const_cast<char *>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   const auto t0 = clk::now();
-  pid_t pid;
-  if (posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) {
-    std::fprintf(stderr, "cannot start %s\n", argv[0]);
-    std::exit(1);
-  }
-  posix_spawn_file_actions_destroy(&fa);
+  const pid_t pid = spawn(args, out);
   int st = 0;
   rusage ru{};
   wait4(pid, &st, 0, &ru);
@@ -261,6 +287,389 @@ int child(const std::string &mode, const std::string &url, const std::string &ar
   return child_with<client>(mode, url, arg);
 }
 
+// ---- latency: batches against tasks that take real time (issue 13) ----
+
+std::string env_or(const char *name, const char *def) {
+  const char *v = std::getenv(name);
+  return v && *v ? v : def;
+}
+
+std::string slurp(const fs::path &p) {
+  std::ifstream f(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+/// The batch as it was before the task pool: `jobs` threads, each running one
+/// input's whole task (submit, poll, download to a file) on a blocking
+/// `client.run` before taking the next, as the old run_inputs and fetch_batch
+/// did. Same client type and connection count as the CLI; prints the CLI's
+/// report lines so the parent checks both alike.
+int thread_batch_child(const std::string &url, const fs::path &in_dir, const fs::path &out_dir,
+                       std::size_t jobs = 8) {
+  curl_client api(options{}.base_url(url).credentials(env_or("TASKFETCH_CLIENT_ID", ""),
+                                                      env_or("TASKFETCH_CLIENT_SECRET", "")));
+  std::vector<fs::path> inputs;
+  for (const auto &e : fs::directory_iterator(in_dir)) inputs.push_back(e.path());
+  std::sort(inputs.begin(), inputs.end());
+  fs::create_directories(out_dir);
+  std::atomic<std::size_t> next{0}, failed{0};
+  std::mutex report_m;
+  auto worker = [&] {
+    for (;;) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= inputs.size()) return;
+      image_input in{slurp(inputs[i]), ocr_settings{}};
+      auto r = api.run<endpoints::recognize_table>(
+          in, decoders::to_file{out_dir / (inputs[i].filename().string() + ".csv")});
+      std::lock_guard<std::mutex> lk(report_m);
+      if (!r) {
+        ++failed;
+        std::fprintf(stderr, "%s: %s\n", inputs[i].c_str(), r.error().message().c_str());
+        continue;
+      }
+      std::printf("%s\tdone\t%s\t%llu\n", inputs[i].c_str(), r->path.c_str(),
+                  static_cast<unsigned long long>(r->size));
+    }
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < jobs; ++t) pool.emplace_back(worker);
+  worker(); // the calling thread works too, as the old code's did
+  for (auto &t : pool) t.join();
+  return failed ? 1 : 0;
+}
+
+/// Threads of a running process (0 once it is gone).
+int threads_of(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(pid));
+  FILE *f = std::fopen(path, "r");
+  if (!f) return 0;
+  char line[256];
+  int n = 0;
+  while (std::fgets(line, sizeof line, f))
+    if (std::sscanf(line, "Threads: %d", &n) == 1) break;
+  std::fclose(f);
+  return n;
+}
+
+struct sampled {
+  double seconds = 0, rss_mib = 0;
+  int threads = 0, code = 0;
+};
+
+/// Runs a program to completion (killed after @p limit_s), sampling its thread
+/// count every 5 ms; wall time, peak RSS (wait4) and peak threads.
+sampled run_sampled(const std::vector<std::string> &args, const fs::path &out, const fs::path &err,
+                    double limit_s) {
+  ::sync(); // the previous run's thousands of files are not flushed inside this one
+  const auto t0 = clk::now();
+  const pid_t pid = spawn(args, out.string(), err.string());
+  sampled s;
+  int st = 0;
+  rusage ru{};
+  bool killed = false;
+  for (;;) {
+    s.threads = std::max(s.threads, threads_of(pid));
+    if (wait4(pid, &st, WNOHANG, &ru) == pid) break;
+    if (!killed && std::chrono::duration<double>(clk::now() - t0).count() > limit_s) {
+      std::fprintf(stderr, "%s: over %.0f s, killed\n", args[0].c_str(), limit_s);
+      kill(pid, SIGKILL);
+      killed = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  s.seconds = std::chrono::duration<double>(clk::now() - t0).count();
+  s.rss_mib = ru.ru_maxrss / 1024.0;
+  s.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return s;
+}
+
+/// `taskfetch emulate` in its own process (its threads and memory are not the
+/// client's), stdout to @p out_file; its pid and the URL it prints.
+std::pair<pid_t, std::string> start_emulator(const std::vector<std::string> &args,
+                                             const fs::path &out_file) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM); // never outlive a bench that failed
+    const int fd = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    execv(args[0].c_str(), argv_of(args).data());
+    _exit(127);
+  }
+  const std::string mark = "listening on ";
+  for (int i = 0; i < 500; ++i) { // up to 5 s
+    const std::string text = slurp(out_file);
+    const auto at = text.find(mark);
+    const auto eol = at == std::string::npos ? at : text.find('\n', at);
+    if (eol != std::string::npos)
+      return {pid, text.substr(at + mark.size(), eol - at - mark.size())};
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::fprintf(stderr, "the emulator printed no URL (%s)\n", out_file.c_str());
+  kill(pid, SIGKILL);
+  std::exit(1);
+}
+
+/// What the emulator's request log says about one run.
+struct log_stats {
+  std::size_t requests = 0, throttled = 0, submits = 0;
+  long long first_submit = 0, last_submit = 0; // epoch ms
+  std::size_t max_pending = 0; // tasks submitted and not yet finished at the service, at once
+};
+
+log_stats read_log(const fs::path &file, long long task_ms) {
+  log_stats s;
+  std::vector<std::pair<long long, int>> events; // +1 at submit, -1 when the task finishes
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    const auto j = nlohmann::json::parse(line);
+    ++s.requests;
+    const int status = j.value("status", 0);
+    if (status == 429) ++s.throttled;
+    if (j.value("kind", "") != "submit" || status != 200) continue;
+    const long long t = j.value("time_ms", 0LL);
+    if (s.submits++ == 0) s.first_submit = t;
+    s.first_submit = std::min(s.first_submit, t);
+    s.last_submit = std::max(s.last_submit, t);
+    events.emplace_back(t, 1);
+    events.emplace_back(t + task_ms, -1); // no --max-running: each task takes task_ms
+  }
+  std::sort(events.begin(), events.end()); // a finish sorts before a submit at the same ms
+  long long now = 0;
+  for (auto &e : events) s.max_pending = std::max<std::size_t>(s.max_pending, now += e.second);
+  return s;
+}
+
+/// Results written: files in @p out_dir whose size is the one the report on
+/// @p report (the CLI's stdout: key, done, path, size) gives, and above 0.
+std::size_t count_written(const fs::path &report, const fs::path &out_dir) {
+  std::map<std::string, std::uintmax_t> reported;
+  std::ifstream in(report);
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> f;
+    std::size_t at = 0;
+    for (std::size_t tab; (tab = line.find('\t', at)) != std::string::npos; at = tab + 1)
+      f.push_back(line.substr(at, tab - at));
+    f.push_back(line.substr(at));
+    if (f.size() == 4 && f[1].rfind("done", 0) == 0)
+      reported[fs::path(f[2]).filename().string()] = std::stoull(f[3]);
+  }
+  std::size_t n = 0;
+  std::error_code ec;
+  for (const auto &e : fs::directory_iterator(out_dir, ec)) {
+    const auto it = reported.find(e.path().filename().string());
+    const auto size = e.is_regular_file() ? e.file_size() : 0;
+    n += it != reported.end() && size > 0 && size == it->second;
+  }
+  return n;
+}
+
+struct latency_target {
+  double wall = 0, threads = 0, rss_mib = 0, per_task = 0, share_429 = 0; // 0: no target
+  bool all_pending = false;
+};
+
+struct latency_scenario {
+  std::string name;
+  int inputs, task_ms, rate_limit;
+  bool thread_per_task; // the old batch (thread_batch_child) instead of the CLI
+  latency_target target;
+  struct one {
+    sampled m;
+    log_stats log;
+    std::size_t written;
+    long long overflows; // listen queue drops during the run (listen_overflows)
+  };
+  std::vector<one> runs;
+};
+
+template <class T, class F> auto median_of(const std::vector<T> &v, F f) {
+  std::vector<decltype(f(v.front()))> x;
+  for (auto &e : v) x.push_back(f(e));
+  std::sort(x.begin(), x.end());
+  return x[x.size() / 2];
+}
+template <class T, class F> auto max_of(const std::vector<T> &v, F f) {
+  auto m = f(v.front());
+  for (auto &e : v) m = std::max(m, f(e));
+  return m;
+}
+template <class T, class F> auto min_of(const std::vector<T> &v, F f) {
+  auto m = f(v.front());
+  for (auto &e : v) m = std::min(m, f(e));
+  return m;
+}
+
+/// The machine's count of connections dropped because a listen queue was
+/// full (TcpExt ListenOverflows): cpp-httplib 0.11 listens with a backlog of
+/// 5, so a client opening 8 connections at once can lose a SYN, which TCP
+/// sends again only after 1 s. Machine-wide: other programs' count too.
+long long listen_overflows() {
+  std::ifstream in("/proc/net/netstat");
+  std::string names, values;
+  while (std::getline(in, names) && std::getline(in, values)) {
+    if (names.rfind("TcpExt:", 0) != 0) continue;
+    std::istringstream n(names), v(values);
+    std::string name, value;
+    while (n >> name && v >> value)
+      if (name == "ListenOverflows") return std::stoll(value);
+  }
+  return 0;
+}
+
+std::string load_average() {
+  std::string s = slurp("/proc/loadavg");
+  return s.substr(0, s.find(' ', s.find(' ', s.find(' ') + 1) + 1));
+}
+
+/// `taskfetch_bench latency`: the batch targets of issue 13 against the
+/// emulator with real task latency, the old thread-per-task batch beside them.
+int latency_main(const std::string &cli, const fs::path &base_dir, int runs, bool quick) {
+  const fs::path tmp = base_dir / ("taskfetch-latency-" + std::to_string(getpid()));
+  fs::create_directories(tmp);
+  setenv("TASKFETCH_CLIENT_ID", "demo-client", 1);
+  setenv("TASKFETCH_CLIENT_SECRET", "demo-secret", 1);
+  std::vector<latency_scenario> sc;
+  auto add = [&](std::string name, int n, int ms, int rate, bool old, latency_target t) {
+    sc.push_back({std::move(name), n, ms, rate, old, t, {}});
+  };
+  // The issue's targets; --quick keeps the bounds that do not scale with size.
+  if (quick) {
+    add("CLI defaults", 100, 1000, 0, false, {0, 32, 96, 5, 0});
+    add("CLI defaults, service allows 100 requests/s", 200, 1000, 100, false, {0, 32, 96, 0, 0.1});
+    add("thread-per-task, 8 threads (the old batch)", 100, 1000, 0, true, {});
+    add("CLI defaults (task pool), same inputs", 100, 1000, 0, false, {});
+  } else {
+    add("CLI defaults", 1000, 5000, 0, false, {10, 32, 96, 5, 0});
+    add("CLI defaults, service allows 100 requests/s", 500, 2000, 100, false, {40, 0, 0, 0, 0.1});
+    add("CLI defaults", 10000, 20000, 0, false, {60, 32, 128, 0, 0, true});
+    add("thread-per-task, 8 threads (the old batch)", 100, 3000, 0, true, {});
+    add("CLI defaults (task pool), same inputs", 100, 3000, 0, false, {});
+  }
+  std::printf("# taskfetch_bench latency%s: %d run(s) each, emulator in its own process "
+              "(--threads 64), files in %s, %u cores, load average %s\n\n",
+              quick ? " --quick" : "", runs, base_dir.c_str(), std::thread::hardware_concurrency(),
+              load_average().c_str());
+  std::fflush(stdout);
+  int serial = 0;
+  for (int r = 0; r < runs; ++r) // interleaved rounds, as the other tables
+    for (auto &s : sc) {
+      const fs::path in_dir = tmp / ("in-" + std::to_string(s.inputs));
+      if (!fs::exists(in_dir)) { // small distinct inputs, on disk as a user's would be
+        fs::create_directories(in_dir);
+        for (int i = 0; i < s.inputs; ++i) {
+          char name[32];
+          std::snprintf(name, sizeof name, "scan%05d.png", i);
+          std::ofstream(in_dir / name) << "table scan " << i << "\n";
+        }
+      }
+      const std::string k = std::to_string(++serial);
+      const fs::path log = tmp / ("log" + k + ".jsonl"), out_dir = tmp / ("out" + k);
+      std::vector<std::string> emu = {
+          cli,         "emulate", "--port", "0",         "--task-ms", std::to_string(s.task_ms),
+          "--threads", "64",      "--log",  log.string()};
+      if (s.rate_limit) emu.insert(emu.end(), {"--rate-limit", std::to_string(s.rate_limit)});
+      const auto [emu_pid, url] = start_emulator(emu, tmp / ("emulator" + k + ".out"));
+      setenv("TASKFETCH_BASE_URL", url.c_str(), 1);
+      const std::vector<std::string> args =
+          s.thread_per_task
+              ? std::vector<std::string>{self_path(), "lib-thread-batch", url, in_dir.string(),
+                                         out_dir.string()}
+              : std::vector<std::string>{
+                    cli,         "run",           "recognize-table", "--inputs", in_dir.string(),
+                    "--out-dir", out_dir.string()};
+      const fs::path report = tmp / ("report" + k), err = tmp / ("stderr" + k);
+      const long long overflows = listen_overflows();
+      latency_scenario::one o{run_sampled(args, report, err, 180), {}, 0, 0};
+      o.overflows = listen_overflows() - overflows;
+      kill(emu_pid, SIGTERM);
+      waitpid(emu_pid, nullptr, 0);
+      o.log = read_log(log, s.task_ms);
+      o.written = count_written(report, out_dir);
+      if (o.m.code != 0 || o.written != std::size_t(s.inputs))
+        std::fprintf(stderr, "%s, %d x %d ms: exit %d, %zu written; stderr: %s\n", s.name.c_str(),
+                     s.inputs, s.task_ms, o.m.code, o.written, slurp(err).substr(0, 400).c_str());
+      if (std::getenv("TASKFETCH_BENCH_TRACE"))
+        std::fprintf(stderr,
+                     "%.3f s, %d threads, %.1f MiB, %zu requests (%zu 429), %lld listen "
+                     "overflows: %s %d x %d\n",
+                     o.m.seconds, o.m.threads, o.m.rss_mib, o.log.requests, o.log.throttled,
+                     o.overflows, s.name.c_str(), s.inputs, s.task_ms);
+      s.runs.push_back(o);
+      fs::remove_all(out_dir); // the batch's own folder; the next run writes a new one
+    }
+
+  using one = latency_scenario::one;
+  auto cell = [](double v, const char *fmt, double target, const char *unit) {
+    char b[96];
+    std::snprintf(b, sizeof b, fmt, v);
+    std::string s = std::string(b) + unit + " | ";
+    if (target > 0) {
+      std::snprintf(b, sizeof b, "≤ %g%s %s", target, unit, v <= target ? "met" : "**missed**");
+      s += b;
+    } else {
+      s += "-";
+    }
+    return s;
+  };
+  std::printf("| inputs × task time | pipeline | written | wall (median) | target | wall (range) | "
+              "peak threads | target | peak RSS | target | requests/task | target | 429 answers "
+              "| target |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  for (auto &s : sc) {
+    const auto &v = s.runs;
+    const double wall = median_of(v, [](const one &o) { return o.m.seconds; });
+    const double threads = max_of(v, [](const one &o) { return double(o.m.threads); });
+    const double rss = max_of(v, [](const one &o) { return o.m.rss_mib; });
+    const double per_task =
+        median_of(v, [&](const one &o) { return double(o.log.requests) / s.inputs; });
+    const double share = max_of(v, [](const one &o) {
+      return o.log.requests ? double(o.log.throttled) / o.log.requests : 0.0;
+    });
+    const std::size_t written = min_of(v, [](const one &o) { return o.written; });
+    std::printf("| %d × %g s | %s | %zu of %d %s | %s | %.2f–%.2f s | %s | %s | %s | %s |\n",
+                s.inputs, s.task_ms / 1000.0, s.name.c_str(), written, s.inputs,
+                written == std::size_t(s.inputs) ? "met" : "**missed**",
+                cell(wall, "%.2f", s.target.wall, " s").c_str(),
+                min_of(v, [](const one &o) { return o.m.seconds; }),
+                max_of(v, [](const one &o) { return o.m.seconds; }),
+                cell(threads, "%.0f", s.target.threads, "").c_str(),
+                cell(rss, "%.1f", s.target.rss_mib, " MiB").c_str(),
+                cell(per_task, "%.2f", s.target.per_task, "").c_str(),
+                cell(share * 100, "%.1f", s.target.share_429 * 100, " %").c_str());
+  }
+  std::printf("\n| inputs × task time | pipeline | accepted submits | first to last submit | "
+              "all pending at once (last submit < first + task time) | max tasks pending at the "
+              "service at once | listen overflows per run |\n|---|---|---|---|---|---|---|\n");
+  for (auto &s : sc) {
+    const auto &v = s.runs;
+    const double span =
+        max_of(v, [](const one &o) { return (o.log.last_submit - o.log.first_submit) / 1000.0; });
+    const std::size_t pending = min_of(v, [](const one &o) { return o.log.max_pending; });
+    const bool all = span * 1000 < s.task_ms &&
+                     min_of(v, [](const one &o) { return o.log.submits; }) == std::size_t(s.inputs);
+    std::string drops;
+    for (auto &o : v) drops += (drops.empty() ? "" : ", ") + std::to_string(o.overflows);
+    std::printf("| %d × %g s | %s | %zu–%zu | %.2f s | %s%s | %zu | %s |\n", s.inputs,
+                s.task_ms / 1000.0, s.name.c_str(),
+                min_of(v, [](const one &o) { return o.log.submits; }),
+                max_of(v, [](const one &o) { return o.log.submits; }), span, all ? "yes" : "no",
+                s.target.all_pending ? (all ? " (target: met)" : " (target: **missed**)") : "",
+                pending, drops.c_str());
+  }
+  // The old batch against the pool on the same inputs: the last two scenarios.
+  const auto &old_b = sc[sc.size() - 2], &pool_b = sc.back();
+  const double old_wall = median_of(old_b.runs, [](const one &o) { return o.m.seconds; });
+  const double pool_wall = median_of(pool_b.runs, [](const one &o) { return o.m.seconds; });
+  std::printf("\n%d × %g s tasks: the task pool takes %.2f s, the thread-per-task batch %.2f s "
+              "(%.1f× one task's time): %.1f× faster.\n",
+              pool_b.inputs, pool_b.task_ms / 1000.0, pool_wall, old_wall,
+              old_wall * 1000 / old_b.task_ms, old_wall / pool_wall);
+  std::printf("load average at the end: %s\n", load_average().c_str());
+  fs::remove_all(tmp);
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -268,6 +677,8 @@ int main(int argc, char **argv) {
   if (a.size() == 3 &&
       (a[0].rfind("lib-", 0) == 0 || a[0].rfind("curl-lib-", 0) == 0 || a[0] == "httplib-count"))
     return child(a[0], a[1], a[2]);
+  if (a.size() == 4 && a[0] == "lib-thread-batch") // URL INPUTS OUT: the old batch, measured
+    return thread_batch_child(a[1], a[2], a[3]);
   auto opt = [&](const std::string &name, std::string def) {
     for (std::size_t i = 0; i + 1 < a.size(); ++i)
       if (a[i] == name) return a[i + 1];
@@ -282,6 +693,10 @@ int main(int argc, char **argv) {
   const std::string cli =
       opt("--cli", (fs::path(self_path()).parent_path() / "taskfetch").string());
   const std::size_t size = mib << 20;
+  const bool quick = std::find(a.begin(), a.end(), "--quick") != a.end();
+  if (!a.empty() && a[0] == "latency")
+    return latency_main(cli, opt("--dir", fs::temp_directory_path().string()),
+                        std::stoi(opt("--runs", quick ? "1" : "3")), quick);
 
   if (!a.empty() && a[0] == "serve") { // the server alone, for profiling one pipeline by hand
     const auto srv = start_server(size);
