@@ -220,6 +220,7 @@ public:
       if (!server_->bind_to_port(o.host.c_str(), o.port)) return bind_error();
       port_ = o.port;
     }
+    deepen_backlog();
     s_->stopping = false;
     httplib::Server *srv = server_.get();
     thread_ = std::thread([srv] { srv->listen_after_bind(); });
@@ -326,9 +327,24 @@ private:
   // before they see the server stopped; shut down the sockets accepted on our
   // port so stop() returns at once. Linux only (it lists /proc/self/fd).
   void shutdown_connections() {
+    for (int fd : sockets_on_port(/*accepted=*/true)) ::shutdown(fd, SHUT_RDWR);
+  }
+
+  // cpp-httplib 0.11 listens with a backlog of 5 (compiled into Debian's
+  // library), so a client pool opening 8+ connections at once sees some
+  // dropped and retried by TCP only after a second. Linux lets listen() on a
+  // listening socket raise its backlog.
+  void deepen_backlog() {
+    for (int fd : sockets_on_port(/*accepted=*/false)) ::listen(fd, 1024);
+  }
+
+  // The sockets of this process bound to our port: those accepted (they have
+  // a peer), or the listener. Empty where /proc/self/fd does not exist.
+  std::vector<int> sockets_on_port(bool accepted) const {
+    std::vector<int> out;
 #if defined(__linux__)
     DIR *d = ::opendir("/proc/self/fd");
-    if (!d) return;
+    if (!d) return out;
     std::vector<int> fds;
     while (const dirent *e = ::readdir(d))
       if (e->d_name[0] >= '0' && e->d_name[0] <= '9') fds.push_back(std::atoi(e->d_name));
@@ -341,11 +357,13 @@ private:
       if (a.ss_family == AF_INET) p = ntohs(reinterpret_cast<sockaddr_in *>(&a)->sin_port);
       if (a.ss_family == AF_INET6) p = ntohs(reinterpret_cast<sockaddr_in6 *>(&a)->sin6_port);
       if (p != port_) continue;
-      // Accepted sockets have a peer; the (closed) listener had none.
-      if (::getpeername(fd, reinterpret_cast<sockaddr *>(&peer), &pn) != 0) continue;
-      ::shutdown(fd, SHUT_RDWR);
+      const bool has_peer = ::getpeername(fd, reinterpret_cast<sockaddr *>(&peer), &pn) == 0;
+      if (has_peer == accepted) out.push_back(fd);
     }
+#else
+    (void)accepted;
 #endif
+    return out;
   }
 
   // An answer as text pieces and base64-encoded byte strings, read by range:
