@@ -67,6 +67,22 @@ inline emulator::options fast_emulator() {
   return o;
 }
 
+/// An emulator whose tasks are Pending for @p pending, then Processing for
+/// @p processing: tasks that take real time.
+inline emulator::options timed_emulator(std::chrono::milliseconds pending,
+                                        std::chrono::milliseconds processing) {
+  emulator::options o = fast_emulator();
+  o.pending_for = pending;
+  o.processing_for = processing;
+  return o;
+}
+/// The table the emulator's default processor makes of @p image.
+inline std::string expected_table(const std::string &image) {
+  emulation::submission s;
+  s.endpoint = "recognize-table";
+  s.image = image;
+  return *emulation::default_processor(s).results.at(0).data;
+}
 inline options client_options(const emulator &emu) {
   return options{}
       .base_url(emu.base_url())

@@ -208,10 +208,7 @@ TEST_CASE("CLI submit, status, run and cancel") {
 
 #ifdef TASKFETCH_CLI_PATH
 TEST_CASE("CLI batch on the pool: --verbose logs each request, --rate and --max-outstanding hold") {
-  auto eo = fast_emulator();
-  eo.pending_for = 100ms;
-  eo.processing_for = 100ms;
-  emulator emu(eo);
+  emulator emu(timed_emulator(100ms, 100ms));
   REQUIRE(emu.start());
   temp_dir tmp;
   const auto in = tmp.path / "in";

@@ -36,20 +36,10 @@ counted_client make_counted(const emulator &emu) {
   return counted_client(o, counting_transport{httplib_transport(transport_options(o))},
                         fast_retry());
 }
-
-std::string expected_table(const std::string &image) {
-  emulation::submission s;
-  s.endpoint = "recognize-table";
-  s.image = image;
-  return *emulation::default_processor(s).results.at(0).data;
-}
 } // namespace
 
 TEST_CASE("pool: 120 runs of 300 ms tasks to files, never more requests in flight than allowed") {
-  auto eo = fast_emulator();
-  eo.pending_for = 100ms;
-  eo.processing_for = 200ms;
-  emulator emu(eo);
+  emulator emu(timed_emulator(100ms, 200ms));
   REQUIRE(emu.start());
   auto api = make_counted(emu);
   temp_dir dir;
@@ -84,9 +74,7 @@ TEST_CASE("pool: 120 runs of 300 ms tasks to files, never more requests in fligh
 }
 
 TEST_CASE("pool: a service that allows 40 requests a second slows the whole pool, which finishes") {
-  auto eo = fast_emulator();
-  eo.pending_for = 200ms;
-  eo.processing_for = 300ms;
+  auto eo = timed_emulator(200ms, 300ms);
   eo.max_requests_per_second = 40;
   emulator emu(eo);
   REQUIRE(emu.start());
@@ -111,9 +99,7 @@ TEST_CASE("pool: a service that allows 40 requests a second slows the whole pool
 }
 
 TEST_CASE("pool: cancel at the service sends DELETE once the id is known") {
-  auto eo = fast_emulator();
-  eo.pending_for = 60s; // never finishes within the test
-  emulator emu(eo);
+  emulator emu(timed_emulator(60s, 0ms)); // never finishes within the test
   REQUIRE(emu.start());
   auto api = make_client(client_options(emu));
   task_pool<fast_client> pool(api);
