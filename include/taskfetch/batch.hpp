@@ -15,6 +15,21 @@
 
 namespace taskfetch {
 
+namespace detail {
+/// The pool settings a batch's options stand for (batch_options and
+/// run_options name them alike).
+template <class Opts> pool_options pool_options_of(const Opts &o) {
+  pool_options p;
+  p.max_concurrent_requests = o.jobs;
+  p.max_outstanding = o.max_outstanding;
+  p.max_requests_per_second = o.max_requests_per_second;
+  p.cancel = o.per_task.cancel;
+  p.on_progress = o.on_progress;
+  p.own_threads = o.own_threads;
+  return p;
+}
+} // namespace detail
+
 /// @brief Settings of a batch (fetch_batch, run_inputs): the pool's bounds.
 struct batch_options {
   std::size_t jobs = 8;                ///< requests in flight at once (worker threads)
@@ -28,16 +43,7 @@ struct batch_options {
   bool own_threads = true;
 
   /// @brief The pool settings these stand for.
-  pool_options pool() const {
-    pool_options p;
-    p.max_concurrent_requests = jobs;
-    p.max_outstanding = max_outstanding;
-    p.max_requests_per_second = max_requests_per_second;
-    p.cancel = per_task.cancel;
-    p.on_progress = on_progress;
-    p.own_threads = own_threads;
-    return p;
-  }
+  pool_options pool() const { return detail::pool_options_of(*this); }
 };
 
 /// @brief What a batch did.

@@ -4,6 +4,7 @@
 /// rerun after a crash resumes instead of paying twice.
 #pragma once
 
+#include <taskfetch/batch.hpp>
 #include <taskfetch/decoders/to_file.hpp>
 #include <taskfetch/endpoint.hpp>
 #include <taskfetch/journal.hpp>
@@ -126,14 +127,7 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
     on_report(jb.rep);
   };
 
-  pool_options po;
-  po.max_concurrent_requests = opts.jobs;
-  po.max_outstanding = opts.max_outstanding;
-  po.max_requests_per_second = opts.max_requests_per_second;
-  po.cancel = opts.per_task.cancel;
-  po.on_progress = opts.on_progress;
-  po.own_threads = opts.own_threads;
-  task_pool<Client> pool(client, po);
+  task_pool<Client> pool(client, detail::pool_options_of(opts));
 
   std::function<void(job &, std::string)> launch;
   auto ended = [&](job &jb, result<file_result> &r) {

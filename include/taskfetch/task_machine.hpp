@@ -335,15 +335,10 @@ private:
       e = detail::http_status_error(head, body_of(h), c_.clock().wall_now());
     last_http_status_ = sent || head.status ? head.status : 0;
     last_retry_after_ = e ? e->retry_after() : std::nullopt;
-    if (co_.on_request) {
-      request_event ev;
-      ev.method = req_.method;
-      ev.path = req_.target;
-      ev.http_status = last_http_status_;
-      ev.elapsed = std::chrono::duration_cast<duration>(c_.clock().now() - t0);
-      ev.failure = e ? &*e : nullptr;
-      co_.on_request(ev);
-    }
+    if (co_.on_request)
+      co_.on_request(request_event{req_.method, req_.target, last_http_status_,
+                                   std::chrono::duration_cast<duration>(c_.clock().now() - t0),
+                                   e ? &*e : nullptr});
     if (e) return std::move(*e);
     return {};
   }

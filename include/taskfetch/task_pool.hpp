@@ -103,6 +103,8 @@ enum class pool_label { queued, submitted, pending, processing, done, failed, hi
 /// guarded by its lock.
 struct pool_node {
   using time_point = std::chrono::steady_clock::time_point;
+  /// @p user_cancel: the caller's own token, honoured beside the pool's.
+  explicit pool_node(cancel_token user_cancel) : user_cancel(std::move(user_cancel)) {}
   virtual ~pool_node() = default;
   virtual task_step start(std::optional<time_point> pool_deadline) = 0;
   virtual task_step attempt() = 0;
@@ -188,8 +190,8 @@ public:
     static_assert(check_decoder<Decoder>());
     auto n = std::make_shared<task<E, Decoder>>(*this, task_goal::wait, std::move(co),
                                                 std::move(dec), std::move(on_done));
-    n->machine.with_id(id);
-    n->state->set_id(std::move(id));
+    n->machine.with_id(std::move(id));
+    n->publish_id();
     return add(std::move(n));
   }
 
@@ -256,12 +258,11 @@ private:
   template <class E, class Decoder> struct task final : detail::pool_node {
     using value_type = typename Decoder::value_type;
     task(task_pool &p, task_goal goal, call_options user, Decoder d, completion<value_type> done)
-        : user_token(user.cancel), co(p.machine_options(std::move(user), stop.token())),
-          dec(std::move(d)), machine(p.c_, goal, co, dec),
+        : detail::pool_node(user.cancel), pool(p),
+          co(p.machine_options(std::move(user), stop.token())), dec(std::move(d)),
+          machine(p.c_, goal, co, dec),
           state(std::make_shared<detail::task_result_state<value_type>>()),
-          on_done(std::move(done)) {
-      user_cancel = user_token;
-    }
+          on_done(std::move(done)) {}
 
     task_step start(std::optional<time_point> limit) override {
       if (limit) machine.limit_deadline(*limit);
@@ -283,7 +284,7 @@ private:
     task_step cancel() override { return machine.cancel(); }
     void complete() override {
       result<value_type> r = machine.take_value();
-      if (!machine.id().empty()) state->set_id(machine.id());
+      publish_id();
       if (on_done) on_done(r);
       state->set(std::move(r));
     }
@@ -308,21 +309,20 @@ private:
     std::optional<duration> last_retry_after() const override { return machine.last_retry_after(); }
     std::shared_ptr<detail::pool_node> service_cancel() override {
       auto n = std::make_shared<task<E, taskfetch::detail::no_result>>(
-          *pool, task_goal::cancel, call_options{}, taskfetch::detail::no_result{},
+          pool, task_goal::cancel, call_options{}, taskfetch::detail::no_result{},
           completion<std::uint64_t>{});
       n->goal_hidden = true;
       n->machine.with_id(machine.id());
       return n;
     }
 
-    cancel_token user_token;
+    task_pool &pool;
     call_options co;
     Decoder dec;
     task_machine<Client, E, Decoder> machine;
     std::shared_ptr<detail::task_result_state<value_type>> state;
     completion<value_type> on_done;
     std::function<result<std::string>()> make_input;
-    task_pool *pool = nullptr;
     bool goal_hidden = false;
     bool id_published = false;
   };
@@ -347,7 +347,6 @@ private:
   }
 
   template <class N> task_handle<typename N::value_type> add(std::shared_ptr<N> n) {
-    n->pool = this;
     task_handle<typename N::value_type> h(n->state);
     std::weak_ptr<detail::pool_node> weak = n;
     n->state->cancel = [this, weak](bool at_service) {
@@ -383,13 +382,15 @@ private:
       queued_.pop_front();
       n->admitted = true;
       ++admitted_;
-      route_locked(n, n->cancel_requested ? n->cancel() : n->start(deadline_), c_.clock().now(),
-                   ended);
+      route_locked(n, n->start(deadline_), c_.clock().now(), ended);
     }
   }
 
+  // Puts a task where its next step says; a task cancelled (through its
+  // handle, the pool or the caller's own token) ends here instead.
   void route_locked(const node_ptr &n, task_step s, time_point now, std::vector<node_ptr> &ended) {
-    if (s.what != task_step::kind::finished && n->user_cancel.cancelled()) s = n->cancel();
+    if (s.what != task_step::kind::finished && (n->cancel_requested || n->user_cancel.cancelled()))
+      s = n->cancel();
     switch (s.what) {
     case task_step::kind::send:
       n->at = detail::pool_node::where::ready;
@@ -435,8 +436,7 @@ private:
       timer_entry t = timers_.top();
       timers_.pop();
       if (t.gen != t.node->gen || t.node->at != detail::pool_node::where::timer) continue;
-      route_locked(t.node, t.node->cancel_requested ? t.node->cancel() : t.node->resume(), now,
-                   ended);
+      route_locked(t.node, t.node->resume(), now, ended);
       moved = true;
     }
     return moved;
@@ -466,7 +466,6 @@ private:
       const auto ra = n->last_retry_after();
       rate_.on_answer(now, st == 429 || (st == 503 && ra), ra);
     }
-    if (n->cancel_requested && s.what != task_step::kind::finished) s = n->cancel();
     route_locked(n, s, now, ended);
     admit_locked(ended);
   }
@@ -527,21 +526,11 @@ private:
       n->cancel_requested = true;
       n->stop.cancel(); // stops a transfer in progress
       using w = detail::pool_node::where;
-      switch (n->at) {
-      case w::queued:
-        queued_.erase(std::find(queued_.begin(), queued_.end(), n));
-        route_locked(n, n->cancel(), c_.clock().now(), ended);
-        break;
-      case w::ready:
-        ready_.erase(std::find(ready_.begin(), ready_.end(), n));
-        route_locked(n, n->cancel(), c_.clock().now(), ended);
-        break;
-      case w::timer: // its timer entry goes stale
-        ++n->gen;
-        route_locked(n, n->cancel(), c_.clock().now(), ended);
-        break;
-      default: break; // in flight: the worker ends it when the request returns
-      }
+      if (n->at == w::queued) queued_.erase(std::find(queued_.begin(), queued_.end(), n));
+      if (n->at == w::ready) ready_.erase(std::find(ready_.begin(), ready_.end(), n));
+      if (n->at == w::timer) ++n->gen; // its timer entry goes stale
+      // In flight, the worker ends it when the request returns.
+      if (n->at != w::flight) route_locked(n, n->cancel(), c_.clock().now(), ended);
       admit_locked(ended);
     }
     work_cv_.notify_all();

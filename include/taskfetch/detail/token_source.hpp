@@ -65,15 +65,10 @@ private:
     ++attempts;
     const auto t0 = clock.now();
     auto sent = transport.send(req, resp);
-    if (on_request) {
-      request_event ev;
-      ev.method = req.method;
-      ev.path = req.target;
-      ev.http_status = sent ? resp.head.status : 0;
-      ev.elapsed = std::chrono::duration_cast<duration>(clock.now() - t0);
-      ev.failure = sent ? nullptr : &sent.error();
-      on_request(ev);
-    }
+    if (on_request)
+      on_request(request_event{req.method, req.target, sent ? resp.head.status : 0,
+                               std::chrono::duration_cast<duration>(clock.now() - t0),
+                               sent ? nullptr : &sent.error()});
     if (!sent) return std::move(sent.error());
     const int st = resp.head.status;
     if (st == 400 || st == 401 || st == 403)
