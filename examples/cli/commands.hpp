@@ -285,6 +285,7 @@ template <class E> int fetch_batch_cmd(session &s, const args &a) {
           out_line = id + "\t" + std::string(to_string(r.error().kind())) + "\t" +
                      r.error().message() + "\n";
         }
+        s.out.erase_line();
         std::fwrite(out_line.data(), 1, out_line.size(), stdout);
       },
       bo);

@@ -98,6 +98,14 @@ public:
     };
   }
 
+  /// Erases the live batch line, so a report line written to stdout on the
+  /// same terminal starts on a clean line; the next update redraws it.
+  void erase_line() {
+    std::lock_guard<std::mutex> lk(m_);
+    if (bar_shown_ && tty_) std::fputs("\r\033[K", stderr);
+    bar_shown_ = false;
+  }
+
   /// Ends a bar line, if one is showing.
   void done() {
     std::lock_guard<std::mutex> lk(m_);

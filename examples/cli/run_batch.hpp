@@ -98,6 +98,7 @@ inline int run_batch_inputs(session &s, const args &a) {
             break;
           }
           line += "\n";
+          s.out.erase_line();
           std::fwrite(line.data(), 1, line.size(), stdout);
           std::fflush(stdout);
         },

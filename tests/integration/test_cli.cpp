@@ -243,3 +243,48 @@ TEST_CASE("CLI batch on the pool: --verbose logs each request, --rate and --max-
   CHECK(bad.code == 2);
 }
 #endif
+
+#ifdef TASKFETCH_CLI_PATH
+TEST_CASE("CLI batch on a terminal: one live progress line, report lines each on their own") {
+  // `script` (util-linux, in every Debian) runs the CLI on a pseudo-terminal
+  // and copies what the terminal showed, stdout and stderr together.
+  REQUIRE(fs::exists("/usr/bin/script"));
+  emulator emu(timed_emulator(100ms, 200ms));
+  REQUIRE(emu.start());
+  temp_dir tmp;
+  const auto in = tmp.path / "in";
+  fs::create_directories(in);
+  for (int i = 0; i < 6; ++i) std::ofstream(in / ("s" + std::to_string(i) + ".png")) << i;
+  std::string cmd = std::string("'") + TASKFETCH_CLI_PATH + "'";
+  for (const auto &arg : against(emu, {"run", "recognize-table", "--inputs", in.string(),
+                                       "--out-dir", (tmp.path / "out").string()}))
+    cmd += " '" + arg + "'";
+  std::vector<std::string> all{"/usr/bin/script", "-qec", cmd, "/dev/null"};
+  std::vector<char *> argv;
+  for (auto &a : all) argv.push_back(const_cast<char *>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, (tmp.path / "tty").c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  pid_t pid = -1;
+  REQUIRE(posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) == 0);
+  posix_spawn_file_actions_destroy(&fa);
+  CHECK(wait_exit(pid) == 0);
+  const std::string shown = slurp(tmp.path / "tty");
+  // The live line, redrawn in place, ends on the finished counts.
+  CHECK(shown.find("\r6/6 done, 0 failed, 0 in progress, 0 queued") != std::string::npos);
+  // Each report line starts on a clean line: after a newline, or after the
+  // live line was erased ("\r\x1b[K"), never glued to the live line's end.
+  const std::string erased = "\r\x1b[K";
+  std::size_t reports = 0;
+  for (std::size_t at = shown.find(in.string()); at != std::string::npos;
+       at = shown.find(in.string(), at + 1))
+    reports +=
+        (at > 0 && shown[at - 1] == '\n') ||
+        (at >= erased.size() && shown.compare(at - erased.size(), erased.size(), erased) == 0);
+  CHECK(reports == 6);
+  CHECK(shown.find("summary\tdone=6\tfailed=0") != std::string::npos);
+}
+#endif
