@@ -171,8 +171,10 @@ private:
           "HTTP/1.1 407 Proxy Authentication Required\r\n"
           "Proxy-Authenticate: Basic realm=\"corp\"\r\nContent-Length: 0\r\n"
           "Connection: close\r\n\r\n";
-      ::send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+      // Counted before it is sent: the client may act on the answer (and
+      // the test read the count) before this thread runs again.
       ++answered_;
+      ::send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
       ::close(c);
     }
   }
