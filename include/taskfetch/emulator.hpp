@@ -1,6 +1,6 @@
 /// @file
 /// @brief The built-in emulator of the task API: a cpp-httplib server on
-/// loopback speaking contract.md (tokens, submit/fetch/cancel of the three
+/// loopback speaking docs/service.md (tokens, submit/fetch/cancel of the three
 /// operations, 24-hour retention), with scripted schedules, a replaceable
 /// processor, fault injection and a request log. For offline tests and demos.
 /// See docs/emulator.md.

@@ -93,7 +93,7 @@ inline result<envelope> read_envelope(const nlohmann::json &fields, bool results
   return e;
 }
 
-/// @brief Maps an OCR taskStatus word (contract section 4).
+/// @brief Maps an OCR taskStatus word (docs/service.md §7).
 inline task_state map_task_status(std::string_view w) noexcept {
   using detail::iequals;
   if (iequals(w, "Pending") || iequals(w, "Processing")) return task_state::pending;

@@ -1,5 +1,5 @@
 // The emulator at the raw HTTP level: plain httplib::Client, no taskfetch
-// client, so what the wire carries is checked directly (contract.md 2-5).
+// client, so what the wire carries is checked directly (docs/service.md §3-§11).
 #include <taskfetch/detail/base64.hpp>
 #include <taskfetch/detail/csv.hpp>
 #include <taskfetch/detail/sha256.hpp>

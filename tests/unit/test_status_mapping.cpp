@@ -1,4 +1,4 @@
-// Every status word of contract.md section 4, for each endpoint's primary field.
+// Every status word of docs/service.md §7, for each endpoint's primary field.
 #include <taskfetch/endpoints.hpp>
 #include <taskfetch/envelope.hpp>
 
