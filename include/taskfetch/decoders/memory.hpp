@@ -4,9 +4,9 @@
 #pragma once
 
 #include <taskfetch/decoder.hpp>
-#include <taskfetch/decoders/buffered.hpp>
-#include <taskfetch/decoders/magic.hpp>
 #include <taskfetch/decoders/result_type.hpp>
+#include <taskfetch/detail/magic_check.hpp>
+#include <taskfetch/detail/result_buffers.hpp>
 
 #include <string>
 #include <string_view>

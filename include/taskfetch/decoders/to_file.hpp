@@ -3,8 +3,8 @@
 #pragma once
 
 #include <taskfetch/decoder.hpp>
-#include <taskfetch/decoders/buffered.hpp>
-#include <taskfetch/decoders/magic.hpp>
+#include <taskfetch/detail/magic_check.hpp>
+#include <taskfetch/detail/result_buffers.hpp>
 #include <taskfetch/file_sink.hpp>
 
 #include <filesystem>
