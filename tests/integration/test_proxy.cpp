@@ -328,7 +328,7 @@ TEST_CASE_TEMPLATE("the proxy's credentials never reach the service through the 
   CHECK(has(tp.log(), "CONNECT 127.0.0.1:" + std::to_string(port)));
   REQUIRE_FALSE(seen.empty());
   for (const auto &h : seen) {
-    CHECK_FALSE(has(detail::proxy_detail::lower(h), "proxy-authorization"));
+    CHECK_FALSE(has(detail::ascii_lower(h), "proxy-authorization"));
     CHECK_FALSE(has(h, detail::base64_encode("taskfetch:" + password)));
   }
 }

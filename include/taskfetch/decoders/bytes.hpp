@@ -7,16 +7,16 @@
 #include <string>
 #include <string_view>
 
-namespace taskfetch::decoders {
-
-namespace detail {
+namespace taskfetch::detail {
 struct bytes_traits {
   using value_type = std::string;
   static constexpr std::string_view magic = "";
   static bool prefers(std::string_view) { return false; }
   static result<std::string> convert(std::string &&b, std::string_view) { return std::move(b); }
 };
-} // namespace detail
+} // namespace taskfetch::detail
+
+namespace taskfetch::decoders {
 
 /// @brief The first result's bytes (or those of the given type), unchanged;
 /// std::string is the byte container. Memory is reserved from Content-Length.
