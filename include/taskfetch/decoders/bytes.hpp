@@ -1,5 +1,5 @@
 /// @file
-/// @brief bytes and string: the result's decoded bytes, unchanged.
+/// @brief bytes: the result's decoded bytes, unchanged.
 #pragma once
 
 #include <taskfetch/decoders/memory.hpp>
@@ -19,11 +19,8 @@ struct bytes_traits {
 namespace taskfetch::decoders {
 
 /// @brief The first result's bytes (or those of the given type), unchanged;
-/// std::string is the byte container. Memory is reserved from Content-Length.
+/// std::string is the byte container, so text results (CSV, JSON, XML) need
+/// nothing else. Memory is reserved from Content-Length.
 using bytes = in_memory<detail::bytes_traits>;
-
-/// @brief The same as bytes, named for call sites that expect text (CSV,
-/// JSON, XML results).
-using string = bytes;
 
 } // namespace taskfetch::decoders
