@@ -1,6 +1,6 @@
 /// @file
 /// @brief The service's status words and the task_state each one means
-/// (contract section 4; the table in docs/endpoints.md).
+/// (docs/service.md §7; the table in docs/endpoints.md).
 #pragma once
 
 #include <taskfetch/http.hpp>
