@@ -17,7 +17,7 @@ struct recognize_receipt {
   static constexpr std::string_view path = "/v5.0/ocr/RecognizeReceipt";
   static constexpr std::string_view result_kind = "Text";
   static constexpr std::string_view extension = "txt";
-  using default_decoder = taskfetch::decoders::string;
+  using default_decoder = taskfetch::decoders::bytes;
 };
 
 int main() {

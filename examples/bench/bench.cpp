@@ -275,7 +275,7 @@ int child_with(const std::string &mode, const std::string &url, const std::strin
     std::vector<std::string> ids;
     for (int i = 0; i < std::stoi(arg); ++i) ids.push_back("t" + std::to_string(i));
     auto sum = fetch_batch<endpoints::recognize_table>(
-        api, ids, [](std::size_t, const std::string &) { return decoders::string{}; },
+        api, ids, [](std::size_t, const std::string &) { return decoders::bytes{}; },
         [](std::size_t, const std::string &, const auto &) {}, batch_options{8, {}});
     return sum.failed == 0 ? 0 : 1;
   }

@@ -214,7 +214,7 @@ template <class E> int fetch_one(session &s, const args &a, const std::string &i
     return int(exit_ok);
   }
   // stdout cannot take bytes back, so the result is held until it is whole.
-  auto r = api.template fetch<E>(id, decoders::string{}, co);
+  auto r = api.template fetch<E>(id, decoders::bytes{}, co);
   if (!r) return report(s.out, "fetch " + id, r.error());
   s.out.done();
   return write_stdout(*r) ? exit_ok : exit_network;

@@ -1,6 +1,6 @@
 /// @file
-/// @brief All shipped decoders: bytes, string, pdf, table, omr, json<T>,
-/// as<T>, to_file and callback.
+/// @brief All shipped decoders: bytes, pdf, table, omr, json<T>, as<T>,
+/// to_file and callback.
 #pragma once
 
 #include <taskfetch/decoders/bytes.hpp>

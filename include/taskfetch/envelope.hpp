@@ -1,9 +1,11 @@
 /// @file
-/// @brief Reads the small members of a fetch answer and maps status words.
+/// @brief Reads the small members of a fetch answer, and the task's status
+/// from them (the words themselves are mapped in status_words.hpp).
 #pragma once
 
 #include <taskfetch/http.hpp>
 #include <taskfetch/result.hpp>
+#include <taskfetch/status_words.hpp>
 #include <taskfetch/task_state.hpp>
 
 #include <nlohmann/json.hpp>
@@ -92,32 +94,6 @@ inline result<envelope> read_envelope(const nlohmann::json &fields, bool results
   }
   return e;
 }
-
-/// @brief Maps an OCR taskStatus word (docs/service.md §7).
-inline task_state map_task_status(std::string_view w) noexcept {
-  using detail::iequals;
-  if (iequals(w, "Pending") || iequals(w, "Processing")) return task_state::pending;
-  if (iequals(w, "Completed")) return task_state::done;
-  if (iequals(w, "Error")) return task_state::failed;
-  if (iequals(w, "NotExist")) return task_state::not_found;
-  return task_state::unknown;
-}
-
-/// @brief Maps a responseStatusCode word when it is the only status (OMR).
-/// "Ok" means done only with results; the caller checks that.
-inline task_state map_response_status(std::string_view w) noexcept {
-  using detail::iequals;
-  if (iequals(w, "Processing") || iequals(w, "NotReady") || iequals(w, "Pending"))
-    return task_state::pending;
-  if (iequals(w, "Ok")) return task_state::done;
-  if (iequals(w, "Error") || iequals(w, "NoAnyResultData") || iequals(w, "ResultDataLost"))
-    return task_state::failed;
-  if (iequals(w, "NotFound") || iequals(w, "TaskNotFound")) return task_state::not_found;
-  return task_state::unknown;
-}
-
-/// @brief Which member an endpoint reads its state from first.
-enum class status_field { task_status, response_status_code };
 
 /// @brief The task's status from an envelope. The primary field decides; when
 /// it is absent the other one does (answers vary between OCR and OMR).

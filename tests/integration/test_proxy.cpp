@@ -82,7 +82,7 @@ TEST_CASE_TEMPLATE("plain HTTP through the proxy; once it is stopped the error n
   tiny_proxy tp({port_of(emu)}, "taskfetch", password);
   const auto id = emu.add_task("djvu2pdf", pdf_task(50000));
   auto api = client_with<T>(via(emu, tp.url()));
-  auto r = api.template fetch<endpoints::djvu2pdf>(id, decoders::string{});
+  auto r = api.template fetch<endpoints::djvu2pdf>(id, decoders::bytes{});
   REQUIRE_MESSAGE(r, r.error().message());
   CHECK(*r == pdf_of(50000));
   // The proxy carried both the token request and the fetch.
@@ -92,7 +92,7 @@ TEST_CASE_TEMPLATE("plain HTTP through the proxy; once it is stopped the error n
 
   tp.stop();
   auto down = client_with<T>(via(emu, tp.url()));
-  auto e = down.template fetch<endpoints::djvu2pdf>(id, decoders::string{});
+  auto e = down.template fetch<endpoints::djvu2pdf>(id, decoders::bytes{});
   REQUIRE_FALSE(e);
   CHECK(e.error().kind() == error_kind::transport);
   CHECK(e.error().transport_code() == transport_errc::connect);
@@ -118,14 +118,14 @@ TEST_CASE_TEMPLATE("HTTPS through CONNECT: Basic auth, the service's certificate
   const std::string encoded =
       "http://taskfetch:pr0xy%2Ds3cret@127.0.0.1:" + std::to_string(tp.port());
   auto api = client_with<T>(via(emu, encoded).ca_file(ca));
-  auto r = api.template fetch<endpoints::djvu2pdf>(id, decoders::string{});
+  auto r = api.template fetch<endpoints::djvu2pdf>(id, decoders::bytes{});
   REQUIRE_MESSAGE(r, r.error().message());
   CHECK(*r == pdf_of(50000));
   CHECK(has(tp.log(), "CONNECT " + target));
 
   // TLS runs end to end: without the service's CA the handshake fails.
   auto untrusted = client_with<T>(via(emu, tp.url()));
-  auto u = untrusted.template fetch<endpoints::djvu2pdf>(id, decoders::string{});
+  auto u = untrusted.template fetch<endpoints::djvu2pdf>(id, decoders::bytes{});
   REQUIRE_FALSE(u);
   CHECK(u.error().transport_code() == transport_errc::tls);
 
@@ -133,7 +133,7 @@ TEST_CASE_TEMPLATE("HTTPS through CONNECT: Basic auth, the service's certificate
   auto wrong = client_with<T>(
       via(emu, "http://taskfetch:not-" + password + "@127.0.0.1:" + std::to_string(tp.port()))
           .ca_file(ca));
-  auto w = wrong.template fetch<endpoints::djvu2pdf>(id, decoders::string{});
+  auto w = wrong.template fetch<endpoints::djvu2pdf>(id, decoders::bytes{});
   REQUIRE_FALSE(w);
   CHECK(w.error().kind() == error_kind::auth);
   CHECK(w.error().attempts() == 1);
@@ -144,7 +144,7 @@ TEST_CASE_TEMPLATE("HTTPS through CONNECT: Basic auth, the service's certificate
   // A proxy that allows CONNECT to another port only: the tunnel is refused.
   tiny_proxy strict({free_port()});
   auto refused = client_with<T>(via(emu, strict.url()).ca_file(ca));
-  auto f = refused.template fetch<endpoints::djvu2pdf>(id, decoders::string{});
+  auto f = refused.template fetch<endpoints::djvu2pdf>(id, decoders::bytes{});
   REQUIRE_FALSE(f);
   CHECK(f.error().kind() == error_kind::transport);
   CHECK_MESSAGE(has(f.error().message(), "the proxy 127.0.0.1:" + std::to_string(strict.port()) +
@@ -163,7 +163,7 @@ TEST_CASE_TEMPLATE("a proxy answering 407 is an auth failure naming it, for http
   for (emulator *emu : {&plain, &tls}) {
     proxy_407 stub;
     auto api = client_with<T>(via(*emu, dead_proxy(stub.port())).ca_file(certs.ca_cert.string()));
-    auto r = api.template fetch<endpoints::djvu2pdf>("any", decoders::string{});
+    auto r = api.template fetch<endpoints::djvu2pdf>("any", decoders::bytes{});
     REQUIRE_FALSE(r);
     CHECK(r.error().kind() == error_kind::auth);
     CHECK(r.error().http_status() == 407);
@@ -186,11 +186,11 @@ TEST_CASE_TEMPLATE("no_proxy matches bypass the proxy; other ports do not", T,
   for (const std::string &list : std::vector<std::string>{"127.0.0.1", "localhost, 127.0.0.1", "*",
                                                           "127.0.0.1:" + emu_port}) {
     auto api = client_with<T>(via(emu, dead_proxy(dead)).no_proxy(list));
-    auto r = api.template fetch<endpoints::djvu2pdf>(id, decoders::string{});
+    auto r = api.template fetch<endpoints::djvu2pdf>(id, decoders::bytes{});
     CHECK_MESSAGE(r, list);
   }
   auto api = client_with<T>(via(emu, dead_proxy(dead)).no_proxy("127.0.0.1:1,example.com"));
-  auto r = api.template fetch<endpoints::djvu2pdf>(id, decoders::string{});
+  auto r = api.template fetch<endpoints::djvu2pdf>(id, decoders::bytes{});
   REQUIRE_FALSE(r);
   CHECK(
       has(r.error().message(), "could not connect to the proxy 127.0.0.1:" + std::to_string(dead)));
@@ -211,7 +211,7 @@ TEST_CASE_TEMPLATE("the environment: https_proxy, lower-case http_proxy only, no
     env_var https("HTTPS_PROXY", tp.url());
     auto api = client_with<T>(client_options(tls).ca_file(certs.ca_cert.string()));
     auto r = api.template fetch<endpoints::djvu2pdf>(tls.add_task("djvu2pdf", pdf_task(1000)),
-                                                     decoders::string{});
+                                                     decoders::bytes{});
     REQUIRE_MESSAGE(r, r.error().message());
     CHECK(has(tp.log(), "CONNECT 127.0.0.1:" + std::to_string(port_of(tls))));
     // proxy_from_environment(false): the variable is ignored, direct again.
@@ -328,7 +328,7 @@ TEST_CASE_TEMPLATE("the proxy's credentials never reach the service through the 
   CHECK(has(tp.log(), "CONNECT 127.0.0.1:" + std::to_string(port)));
   REQUIRE_FALSE(seen.empty());
   for (const auto &h : seen) {
-    CHECK_FALSE(has(detail::proxy_detail::lower(h), "proxy-authorization"));
+    CHECK_FALSE(has(detail::ascii_lower(h), "proxy-authorization"));
     CHECK_FALSE(has(h, detail::base64_encode("taskfetch:" + password)));
   }
 }

@@ -33,8 +33,6 @@ template <class T, class = void> struct result_decoder {
   }
 };
 
-namespace decoders {
-
 namespace detail {
 template <class T> struct json_traits {
   using value_type = T;
@@ -53,6 +51,8 @@ template <class T> struct as_traits {
   }
 };
 } // namespace detail
+
+namespace decoders {
 
 /// @brief A JSON result converted with `j.get<T>()` (T = nlohmann::json
 /// gives the document itself). Picks the Json result when there are several.

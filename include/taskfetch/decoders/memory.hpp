@@ -4,9 +4,9 @@
 #pragma once
 
 #include <taskfetch/decoder.hpp>
-#include <taskfetch/decoders/buffered.hpp>
-#include <taskfetch/decoders/magic.hpp>
 #include <taskfetch/decoders/result_type.hpp>
+#include <taskfetch/detail/magic_check.hpp>
+#include <taskfetch/detail/result_buffers.hpp>
 
 #include <string>
 #include <string_view>
@@ -36,14 +36,14 @@ public:
   /// @brief A new answer: forget the last one, size the buffer.
   status begin(const fetch_info &info) {
     bufs_.reset();
-    reserve_ = taskfetch::detail::reservation_for(info.content_length);
-    magic_.reset(Traits::magic, taskfetch::detail::result_kind_phrase(info.result_kind));
+    reserve_ = detail::reservation_for(info.content_length);
+    magic_.reset(Traits::magic, detail::result_kind_phrase(info.result_kind));
     return {};
   }
   /// @brief Every result is kept: its type may come after its data.
   bool want(std::size_t i) {
     bufs_.want(i);
-    if (i == 0) taskfetch::detail::reserve_quietly(bufs_.items()[0].data, reserve_);
+    if (i == 0) detail::reserve_quietly(bufs_.items()[0].data, reserve_);
     return true;
   }
   /// @brief Appends decoded bytes; checks the magic of the first result.
@@ -61,19 +61,17 @@ public:
   }
   /// @brief Picks a result and converts it.
   result<value_type> finish() {
-    taskfetch::detail::buffered_result *r = nullptr;
+    detail::buffered_result *r = nullptr;
     if (!type_.empty()) {
-      r = bufs_.find([&](const taskfetch::detail::buffered_result &b) {
-        return result_type_is(b.type, type_);
-      });
+      r = bufs_.find(
+          [&](const detail::buffered_result &b) { return result_type_is(b.type, type_); });
       if (!r)
         return error(error_kind::decode, "no result of type \"" + type_ + "\" (the answer had " +
                                              bufs_.type_list() + ")");
     } else {
-      r = bufs_.find(
-          [](const taskfetch::detail::buffered_result &b) { return Traits::prefers(b.type); });
+      r = bufs_.find([](const detail::buffered_result &b) { return Traits::prefers(b.type); });
       if (!r) r = bufs_.first();
-      if (!r) return taskfetch::detail::no_result_error();
+      if (!r) return detail::no_result_error();
       if (r == &bufs_.items()[0])
         if (auto s = magic_.at_end(); !s) return s.error();
     }
@@ -86,8 +84,8 @@ public:
 
 private:
   std::string type_;
-  taskfetch::detail::result_buffers bufs_;
-  taskfetch::detail::magic_check magic_;
+  detail::result_buffers bufs_;
+  detail::magic_check magic_;
   std::size_t reserve_ = 0;
 };
 

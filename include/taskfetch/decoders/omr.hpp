@@ -9,9 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace taskfetch::decoders {
-
-namespace detail {
+namespace taskfetch::detail {
 struct omr_traits {
   using value_type = std::vector<omr_element>;
   static constexpr std::string_view magic = "";
@@ -22,7 +20,9 @@ struct omr_traits {
     return parse_omr(b, omr_format_of(type).value_or(sniff_omr_format(b)));
   }
 };
-} // namespace detail
+} // namespace taskfetch::detail
+
+namespace taskfetch::decoders {
 
 /// @brief The recognised form elements, in the service's order.
 using omr = in_memory<detail::omr_traits>;

@@ -7,22 +7,22 @@
 #include <string>
 #include <string_view>
 
-namespace taskfetch::decoders {
-
-namespace detail {
+namespace taskfetch::detail {
 struct pdf_traits {
   using value_type = std::string;
   static constexpr std::string_view magic = "%PDF-";
   static bool prefers(std::string_view type) { return result_type_is(type, "Pdf"); }
   static result<std::string> convert(std::string &&b, std::string_view) {
-    taskfetch::detail::magic_check m;
+    magic_check m;
     m.reset("%PDF-", "a PDF");
     if (auto s = m.feed(b.data(), b.size()); !s) return s.error();
     if (auto s = m.at_end(); !s) return s.error();
     return std::move(b);
   }
 };
-} // namespace detail
+} // namespace taskfetch::detail
+
+namespace taskfetch::decoders {
 
 /// @brief The PDF's bytes; a decode error unless they start with "%PDF-".
 using pdf = in_memory<detail::pdf_traits>;

@@ -8,9 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace taskfetch::decoders {
-
-namespace detail {
+namespace taskfetch::detail {
 struct table_traits {
   using value_type = taskfetch::table;
   static constexpr std::string_view magic = "";
@@ -20,7 +18,9 @@ struct table_traits {
     return table_from_result(b, type);
   }
 };
-} // namespace detail
+} // namespace taskfetch::detail
+
+namespace taskfetch::decoders {
 
 /// @brief Rows of cells from the Csv result (RFC 4180; padding kept).
 using table = in_memory<detail::table_traits>;

@@ -3,8 +3,8 @@
 #pragma once
 
 #include <taskfetch/decoder.hpp>
-#include <taskfetch/decoders/buffered.hpp>
-#include <taskfetch/decoders/magic.hpp>
+#include <taskfetch/detail/magic_check.hpp>
+#include <taskfetch/detail/result_buffers.hpp>
 #include <taskfetch/file_sink.hpp>
 
 #include <filesystem>
@@ -32,7 +32,7 @@ public:
   /// @brief A new answer: drop any temporary of an earlier attempt.
   status begin(const fetch_info &info) {
     sink_.discard();
-    magic_.reset(info.magic, taskfetch::detail::result_kind_phrase(info.result_kind));
+    magic_.reset(info.magic, detail::result_kind_phrase(info.result_kind));
     seen_ = false;
     return {};
   }
@@ -55,7 +55,7 @@ public:
   }
   /// @brief Commits the file.
   result<file_result> finish() {
-    if (!seen_) return taskfetch::detail::no_result_error();
+    if (!seen_) return detail::no_result_error();
     return sink_.commit();
   }
   /// @brief Removes the temporary; the target stays as it was.
@@ -67,7 +67,7 @@ public:
 private:
   std::filesystem::path path_;
   file_sink sink_;
-  taskfetch::detail::magic_check magic_;
+  detail::magic_check magic_;
   bool seen_ = false;
 };
 

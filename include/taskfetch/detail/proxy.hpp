@@ -40,9 +40,7 @@ using env_lookup = std::function<const char *(const char *)>;
 /// @brief The process environment, for env_lookup.
 inline const char *system_env(const char *name) { return std::getenv(name); }
 
-namespace proxy_detail {
-
-inline std::string lower(std::string_view s) {
+inline std::string ascii_lower(std::string_view s) {
   std::string out(s);
   for (char &c : out)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
@@ -97,15 +95,13 @@ inline std::pair<std::string, int> split_host_port(std::string_view s) {
     p = p * 10 + (c - '0');
   }
   if (!port.empty() && (p < 1 || p > 65535)) return {"", -1};
-  return {lower(host), p};
+  return {ascii_lower(host), p};
 }
 
 inline bool is_ip_literal(std::string_view h) noexcept {
   if (h.find(':') != std::string_view::npos) return true; // IPv6
   return !h.empty() && h.find_first_not_of("0123456789.") == std::string_view::npos;
 }
-
-} // namespace proxy_detail
 
 /// @brief Parses a proxy URL: `[http://][user[:password]@]host[:port][/]`.
 /// Only http:// proxies; messages never repeat the URL (it may hold a password).
@@ -117,7 +113,7 @@ inline result<proxy_route> parse_proxy_url(std::string_view text, const std::str
     return bad("contains spaces or control characters");
   std::string_view rest = text;
   if (const auto sep = text.find("://"); sep != std::string_view::npos) {
-    if (proxy_detail::lower(text.substr(0, sep)) != "http")
+    if (ascii_lower(text.substr(0, sep)) != "http")
       return bad("only http:// proxies are supported");
     rest = text.substr(sep + 3);
   }
@@ -127,15 +123,15 @@ inline result<proxy_route> parse_proxy_url(std::string_view text, const std::str
   if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
     const std::string_view info = rest.substr(0, at);
     const auto colon = info.find(':');
-    auto user = proxy_detail::percent_decode(info.substr(0, colon));
-    auto pass = proxy_detail::percent_decode(
-        colon == std::string_view::npos ? std::string_view{} : info.substr(colon + 1));
+    auto user = percent_decode(info.substr(0, colon));
+    auto pass = percent_decode(colon == std::string_view::npos ? std::string_view{}
+                                                               : info.substr(colon + 1));
     if (!user || !pass) return bad("bad %-escape in the user name or password");
     r.user = std::move(*user);
     r.password = std::move(*pass);
     rest = rest.substr(at + 1);
   }
-  auto [host, port] = proxy_detail::split_host_port(rest);
+  auto [host, port] = split_host_port(rest);
   if (port < 0) return bad("bad host or port");
   if (host.empty()) return bad("has no host");
   r.host = std::move(host);
@@ -147,7 +143,7 @@ inline result<proxy_route> parse_proxy_url(std::string_view text, const std::str
 /// `*`, an exact name or IP, a domain suffix (`example.com` or
 /// `.example.com` covers `api.example.com`), optionally with `:port`.
 inline bool no_proxy_matches(std::string_view list, std::string_view host, int port) {
-  std::string h = proxy_detail::lower(host);
+  std::string h = ascii_lower(host);
   if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
   while (!h.empty() && h.back() == '.') h.pop_back();
   std::size_t i = 0;
@@ -157,7 +153,7 @@ inline bool no_proxy_matches(std::string_view list, std::string_view host, int p
     i = end == std::string_view::npos ? list.size() : end + 1;
     if (entry.empty()) continue;
     if (entry == "*") return true;
-    auto [name, p] = proxy_detail::split_host_port(entry);
+    auto [name, p] = split_host_port(entry);
     if (p < 0 || (p > 0 && p != port)) continue;
     std::string_view n = name;
     if (n.rfind("*.", 0) == 0) n.remove_prefix(1);
@@ -166,7 +162,7 @@ inline bool no_proxy_matches(std::string_view list, std::string_view host, int p
     if (n.empty()) continue;
     if (h == n) return true;
     // Suffixes are for names only: "0.0.1" must not cover 127.0.0.1.
-    if (!proxy_detail::is_ip_literal(h) && h.size() > n.size() &&
+    if (!is_ip_literal(h) && h.size() > n.size() &&
         h.compare(h.size() - n.size(), n.size(), n) == 0 && h[h.size() - n.size() - 1] == '.')
       return true;
   }

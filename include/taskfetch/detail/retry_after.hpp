@@ -24,12 +24,11 @@ constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) n
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
-namespace ra_detail {
-constexpr std::string_view months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-constexpr std::string_view wkdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+constexpr std::string_view month_names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+constexpr std::string_view weekday_names[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 
-struct cursor {
+struct date_cursor {
   std::string_view s;
   std::size_t i = 0;
   bool lit(std::string_view t) {
@@ -51,7 +50,7 @@ struct cursor {
   }
   bool month(unsigned &m) {
     for (unsigned k = 0; k < 12; ++k)
-      if (lit(months[k])) {
+      if (lit(month_names[k])) {
         m = k + 1;
         return true;
       }
@@ -67,28 +66,28 @@ struct cursor {
   }
 };
 
-inline std::optional<std::int64_t> to_unix(int y, unsigned m, int d, int h, int mi, int se) {
+inline std::optional<std::int64_t> unix_seconds(int y, unsigned m, int d, int h, int mi, int se) {
   if (d < 1 || d > 31) return std::nullopt;
   return days_from_civil(y, m, static_cast<unsigned>(d)) * 86400 + h * 3600 + mi * 60 + se;
 }
 
 // "Sun, 06 Nov 1994 08:49:37 GMT"
 inline std::optional<std::int64_t> imf_fixdate(std::string_view v) {
-  cursor c{v};
+  date_cursor c{v};
   bool wd = false;
-  for (auto w : wkdays) wd = wd || c.lit(w);
+  for (auto w : weekday_names) wd = wd || c.lit(w);
   unsigned m = 0;
   int d, y, h, mi, se;
   if (!wd || !c.lit(",") || !c.spaces() || !c.num(1, 2, d) || !c.spaces() || !c.month(m) ||
       !c.spaces() || !c.num(4, 4, y) || !c.spaces() || !c.time(h, mi, se) || !c.spaces() ||
       !c.lit("GMT") || !c.end())
     return std::nullopt;
-  return to_unix(y, m, d, h, mi, se);
+  return unix_seconds(y, m, d, h, mi, se);
 }
 
 // "Sunday, 06-Nov-94 08:49:37 GMT"
 inline std::optional<std::int64_t> rfc850(std::string_view v, std::int64_t now_unix) {
-  cursor c{v};
+  date_cursor c{v};
   static constexpr std::string_view long_days[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                                    "Thursday", "Friday", "Saturday"};
   bool wd = false;
@@ -103,22 +102,21 @@ inline std::optional<std::int64_t> rfc850(std::string_view v, std::int64_t now_u
   const std::int64_t now_year = 1970 + now_unix / 31556952;
   std::int64_t y = (now_year / 100) * 100 + yy;
   if (y > now_year + 50) y -= 100;
-  return to_unix(static_cast<int>(y), m, d, h, mi, se);
+  return unix_seconds(static_cast<int>(y), m, d, h, mi, se);
 }
 
 // "Sun Nov  6 08:49:37 1994"
 inline std::optional<std::int64_t> asctime_date(std::string_view v) {
-  cursor c{v};
+  date_cursor c{v};
   bool wd = false;
-  for (auto w : wkdays) wd = wd || c.lit(w);
+  for (auto w : weekday_names) wd = wd || c.lit(w);
   unsigned m = 0;
   int d, y, h, mi, se;
   if (!wd || !c.spaces() || !c.month(m) || !c.spaces() || !c.num(1, 2, d) || !c.spaces() ||
       !c.time(h, mi, se) || !c.spaces() || !c.num(4, 4, y) || !c.end())
     return std::nullopt;
-  return to_unix(y, m, d, h, mi, se);
+  return unix_seconds(y, m, d, h, mi, se);
 }
-} // namespace ra_detail
 
 /// @brief The wait a Retry-After value asks for, from @p now; nullopt when it
 /// does not parse. Past dates give zero; huge values saturate at a year.
@@ -141,9 +139,9 @@ inline std::optional<duration> parse_retry_after(std::string_view v,
   }
   const std::int64_t now_unix =
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  std::optional<std::int64_t> t = ra_detail::imf_fixdate(v);
-  if (!t) t = ra_detail::rfc850(v, now_unix);
-  if (!t) t = ra_detail::asctime_date(v);
+  std::optional<std::int64_t> t = imf_fixdate(v);
+  if (!t) t = rfc850(v, now_unix);
+  if (!t) t = asctime_date(v);
   if (!t) return std::nullopt;
   std::int64_t delta = *t - now_unix;
   if (delta < 0) delta = 0;
@@ -175,10 +173,9 @@ inline std::string format_http_date(std::chrono::system_clock::time_point t) {
   y += m <= 2;
   char buf[40];
   std::snprintf(buf, sizeof buf, "%s, %02u %s %04lld %02d:%02d:%02d GMT",
-                std::string(ra_detail::wkdays[wd]).c_str(), d,
-                std::string(ra_detail::months[m - 1]).c_str(), static_cast<long long>(y),
-                static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60),
-                static_cast<int>(secs % 60));
+                std::string(weekday_names[wd]).c_str(), d, std::string(month_names[m - 1]).c_str(),
+                static_cast<long long>(y), static_cast<int>(secs / 3600),
+                static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
   return buf;
 }
 

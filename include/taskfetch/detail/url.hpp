@@ -136,7 +136,6 @@ inline result<url_parts> parse_url(std::string_view url) {
   return u;
 }
 
-namespace url_detail {
 inline bool ipv4_loopback(std::string_view h) noexcept {
   int parts = 0;
   int first = -1;
@@ -195,14 +194,13 @@ inline bool ipv6_loopback(std::string_view h) noexcept {
   const auto nz = last.find_first_not_of('0');
   return nz != std::string_view::npos && last.substr(nz) == "1";
 }
-} // namespace url_detail
 
 /// @brief True for literal loopback hosts only: localhost, 127.0.0.0/8 and
 /// ::1 (any spelling). Decided without DNS, so a name cannot trick it.
 inline bool is_loopback_host(std::string_view host) noexcept {
   if (iequals(host, "localhost") || iequals(host, "localhost.")) return true;
-  if (url_detail::ipv4_loopback(host)) return true;
-  return host.find(':') != std::string_view::npos && url_detail::ipv6_loopback(host);
+  if (ipv4_loopback(host)) return true;
+  return host.find(':') != std::string_view::npos && ipv6_loopback(host);
 }
 
 /// @brief A transport's base URL check: parses it and refuses plain http://

@@ -4,6 +4,7 @@
 
 #include <taskfetch/decoders/omr.hpp>
 #include <taskfetch/endpoint.hpp>
+#include <taskfetch/status_words.hpp>
 
 namespace taskfetch::endpoints {
 
