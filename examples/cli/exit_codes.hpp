@@ -15,6 +15,8 @@ enum exit_code : int {
   exit_timeout = 6,      ///< not finished at --timeout
   exit_network = 7,      ///< network or HTTP failure after retries, TLS included
   exit_malformed = 8,    ///< bad JSON, bad base64, unknown status word
+  exit_io = 9,           ///< a local file or the journal failed (disk full, permission, no folder)
+  exit_internal = 10,    ///< an unexpected failure: a bug in taskfetch, please report it
   exit_interrupted = 130 ///< SIGINT/SIGTERM (the shell's convention)
 };
 
@@ -32,8 +34,10 @@ constexpr int exit_for(error_kind k) noexcept {
   case error_kind::malformed_response:
   case error_kind::decode: return exit_malformed;
   case error_kind::cancelled: return exit_interrupted;
+  case error_kind::io: return exit_io;
+  case error_kind::unknown: return exit_internal;
   }
-  return exit_network;
+  return exit_internal;
 }
 
 } // namespace taskfetch::cli

@@ -39,8 +39,19 @@ const char *usage_text =
     "             TASKFETCH_CLIENT_ID, TASKFETCH_CLIENT_SECRET,\n"
     "             https_proxy/HTTPS_PROXY, http_proxy, all_proxy/ALL_PROXY,\n"
     "             no_proxy/NO_PROXY (as curl; --proxy and --noproxy override them)\n"
-    "exit codes: 0 ok, 1 batch with failures, 2 usage, 3 task failed, 4 not found,\n"
-    "            5 auth, 6 timeout, 7 network/HTTP, 8 malformed answer\n";
+    "exit codes:\n"
+    "  0    success\n"
+    "  1    a batch in which some task failed\n"
+    "  2    usage error or refused input\n"
+    "  3    the task failed (the service's messages on stderr)\n"
+    "  4    task not found or expired\n"
+    "  5    authentication failed\n"
+    "  6    not finished at --timeout (default 300 s)\n"
+    "  7    network or HTTP failure after retries, TLS failures included\n"
+    "  8    malformed answer (bad JSON, bad base64, unknown status word)\n"
+    "  9    local file or journal failure (disk full, permission, missing folder)\n"
+    "  10   internal error: an unexpected failure, a bug in taskfetch (please report it)\n"
+    "  130  interrupted (SIGINT, SIGTERM)\n";
 
 } // namespace
 
@@ -70,7 +81,16 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "taskfetch: %s\n%s", e.message.c_str(), usage_text);
     return exit_usage;
   } catch (const std::exception &e) {
-    std::fprintf(stderr, "taskfetch: %s\n", e.what());
-    return exit_network;
+    // Failures the commands expect come back as error values; this is not one.
+    std::fprintf(stderr,
+                 "taskfetch: internal error (an unexpected failure, a bug in taskfetch; "
+                 "please report it): %s\n",
+                 e.what());
+    return exit_internal;
+  } catch (...) {
+    std::fputs("taskfetch: internal error (an unexpected failure, a bug in taskfetch; "
+               "please report it): an unknown exception\n",
+               stderr);
+    return exit_internal;
   }
 }

@@ -25,6 +25,8 @@ enum class error_kind {
   decode,             ///< the result's bytes are not what the decoder needs
   invalid_argument,   ///< refused before any request (bad id, bad URL)
   too_large,          ///< the answer exceeds the configured size cap
+  io,                 ///< a local file or journal failed (full disk, permission, missing folder)
+  unknown,            ///< no kind was set (a default-constructed error)
 };
 
 /// @brief A short lower-case name for a kind ("transport", "not_found", ...).
@@ -41,8 +43,10 @@ constexpr std::string_view to_string(error_kind k) noexcept {
   case error_kind::decode: return "decode";
   case error_kind::invalid_argument: return "invalid_argument";
   case error_kind::too_large: return "too_large";
+  case error_kind::io: return "io";
+  case error_kind::unknown: return "unknown";
   }
-  return "unknown";
+  return "unknown"; // a value outside the enumeration
 }
 
 /// @brief Finer detail for transport errors: decides whether a retry can help.
@@ -59,6 +63,8 @@ enum class transport_errc {
 /// @brief One failure, with everything a caller or a person needs to act on it.
 class error {
 public:
+  /// @brief An error of kind unknown, message "unknown error": nothing
+  /// described the failure (reported by the CLI as an internal error).
   error() = default;
   /// @brief An error of @p kind with a message a person understands.
   error(error_kind kind, std::string message) : kind_(kind), message_(std::move(message)) {}
@@ -135,8 +141,10 @@ public:
   }
 
 private:
-  error_kind kind_ = error_kind::transport;
-  std::string message_;
+  // Not transport: a default error must not pass for a network failure
+  // (and be retried as one).
+  error_kind kind_ = error_kind::unknown;
+  std::string message_ = "unknown error";
   int http_status_ = 0;
   std::size_t attempts_ = 0;
   std::vector<std::string> service_messages_;
