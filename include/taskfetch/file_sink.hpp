@@ -130,7 +130,7 @@ public:
   ~file_sink() { discard(); }
 
   /// @brief Starts a new temporary for @p target (discarding any open one).
-  status open(const std::filesystem::path &target) {
+  result<void> open(const std::filesystem::path &target) {
     discard();
     if (target.empty() || !target.has_filename())
       return error(error_kind::invalid_argument,
@@ -161,7 +161,7 @@ public:
   }
 
   /// @brief Appends bytes (small chunks buffered, large ones written as they are).
-  status write(const char *data, std::size_t n) {
+  result<void> write(const char *data, std::size_t n) {
     if (fd_ < 0) return error(error_kind::decode, "write to a file that is not open");
     size_ += n;
     if (n < direct_write_min && used_ + n <= capacity_ && buffer_) {
@@ -319,13 +319,13 @@ private:
     return err;
   }
 
-  status flush() {
+  result<void> flush() {
     if (used_ == 0) return {};
     const std::size_t n = std::exchange(used_, 0);
     return write_all(buffer_.get(), n);
   }
 
-  status write_all(const char *p, std::size_t n) {
+  result<void> write_all(const char *p, std::size_t n) {
     start_writeback(n);
     while (n > 0) {
       const ::ssize_t w = ::write(fd_, p, n);

@@ -59,7 +59,7 @@ public:
   /// @brief Every intact record, oldest first.
   virtual result<std::vector<journal_entry>> load() = 0;
   /// @brief Adds a record durably.
-  virtual status append(const journal_entry &e) = 0;
+  virtual result<void> append(const journal_entry &e) = 0;
 };
 
 namespace detail {
@@ -172,7 +172,7 @@ public:
   /// @brief Appends one record and returns once it is durable. Records
   /// appended meanwhile by other threads share one fsync (group commit), so
   /// a batch's submissions are not capped at one per fsync.
-  status append(const journal_entry &e) override {
+  result<void> append(const journal_entry &e) override {
     const std::string line = detail::encode_entry(e);
     std::unique_lock<std::mutex> lk(m_);
     if (auto s = open_locked(); !s) return s;
@@ -225,7 +225,7 @@ public:
   const std::filesystem::path &path() const noexcept { return path_; }
 
 private:
-  status open_locked() {
+  result<void> open_locked() {
     if (fd_ >= 0) return {};
     const bool existed = std::filesystem::exists(path_);
     fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -277,7 +277,7 @@ public:
     return entries_;
   }
   /// @brief Keeps the record.
-  status append(const journal_entry &e) override {
+  result<void> append(const journal_entry &e) override {
     std::lock_guard<std::mutex> lk(m_);
     entries_.push_back(e);
     return {};

@@ -148,7 +148,7 @@ struct call_options {
   /// @brief Called once the service accepted a submission, with the new
   /// task's id, before any poll; an error stops the task (run_inputs makes
   /// the id durable here).
-  std::function<status(const std::string &)> on_submitted;
+  std::function<result<void>(const std::string &)> on_submitted;
   /// @brief Called after every HTTP request (token requests included).
   std::function<void(const request_event &)> on_request;
   /// @brief Called before each wait that follows a failed request.

@@ -158,7 +158,4 @@ private:
   std::optional<taskfetch::error> e_;
 };
 
-/// @brief Shorthand for success or an error.
-using status = result<void>;
-
 } // namespace taskfetch

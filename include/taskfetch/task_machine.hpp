@@ -317,7 +317,7 @@ private:
     return wait_for(*delay, nullptr);
   }
 
-  template <class Handler> status send_once(Handler &h) {
+  template <class Handler> result<void> send_once(Handler &h) {
     ++attempts_;
     const auto t0 = c_.clock().now();
     auto sent = c_.transport().send(req_, h);

@@ -30,7 +30,7 @@ public:
   }
 
   /// @brief A new answer: drop any temporary of an earlier attempt.
-  status begin(const fetch_info &info) {
+  result<void> begin(const fetch_info &info) {
     sink_.discard();
     magic_.reset(info.magic, taskfetch::detail::result_kind_phrase(info.result_kind));
     seen_ = false;
@@ -39,14 +39,14 @@ public:
   /// @brief Only the first result goes to the file.
   bool want(std::size_t i) { return i == 0; }
   /// @brief Appends bytes; the temporary is created on the first write.
-  status write(std::size_t, const char *p, std::size_t n) {
+  result<void> write(std::size_t, const char *p, std::size_t n) {
     if (auto s = magic_.feed(p, n); !s) return s;
     if (!sink_.is_open())
       if (auto s = sink_.open(path_); !s) return s;
     return sink_.write(p, n);
   }
   /// @brief The first result ended; an empty one still makes a file.
-  status end_result(std::size_t i, std::string_view) {
+  result<void> end_result(std::size_t i, std::string_view) {
     if (i != 0) return {};
     seen_ = true;
     if (auto s = magic_.at_end(); !s) return s;

@@ -22,10 +22,10 @@ namespace taskfetch::detail {
 /// is still validated but never kept.
 struct no_result {
   using value_type = std::uint64_t;
-  status begin(const fetch_info &) { return {}; }
+  result<void> begin(const fetch_info &) { return {}; }
   bool want(std::size_t) { return false; }
-  status write(std::size_t, const char *, std::size_t) { return {}; }
-  status end_result(std::size_t, std::string_view) { return {}; }
+  result<void> write(std::size_t, const char *, std::size_t) { return {}; }
+  result<void> end_result(std::size_t, std::string_view) { return {}; }
   result<std::uint64_t> finish() { return std::uint64_t{0}; }
   void abort() noexcept {}
 };
