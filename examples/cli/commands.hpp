@@ -74,8 +74,11 @@ inline options make_options(const args &a) {
   o.base_url(url);
   o.credentials(a.value("--client-id").value_or(env_or("TASKFETCH_CLIENT_ID", "")),
                 a.value("--client-secret").value_or(env_or("TASKFETCH_CLIENT_SECRET", "")));
-  if (auto t = a.value("--timeout"))
-    o.timeout(std::chrono::seconds(positive("--timeout", *t, 7 * 24 * 3600)));
+  // --timeout is the old spelling of --deadline, still accepted.
+  if (a.value("--deadline") && a.value("--timeout"))
+    throw usage_error{"--deadline and --timeout (its old spelling) are the same option: give one"};
+  for (const char *name : {"--deadline", "--timeout"})
+    if (auto t = a.value(name)) o.deadline(std::chrono::seconds(positive(name, *t, 7 * 24 * 3600)));
   if (auto ca = a.value("--ca-file")) {
     if (!std::filesystem::exists(*ca)) throw usage_error{"--ca-file not found: " + *ca};
     o.ca_file(*ca);

@@ -19,7 +19,7 @@ enum class error_kind {
   auth,               ///< credentials refused, or 401 after a token refresh
   task_failed,        ///< the task ended in Error; see service_messages()
   not_found,          ///< unknown task id, or older than 24 hours
-  timed_out,          ///< the overall deadline passed
+  deadline_exceeded,  ///< the operation's deadline passed (one slow I/O wait is transport)
   cancelled,          ///< the caller's cancellation token fired
   malformed_response, ///< bad JSON, wrong shape, bad base64, unknown status
   decode,             ///< the result's bytes are not what the decoder needs
@@ -37,7 +37,7 @@ constexpr std::string_view to_string(error_kind k) noexcept {
   case error_kind::auth: return "auth";
   case error_kind::task_failed: return "task_failed";
   case error_kind::not_found: return "not_found";
-  case error_kind::timed_out: return "timed_out";
+  case error_kind::deadline_exceeded: return "deadline_exceeded";
   case error_kind::cancelled: return "cancelled";
   case error_kind::malformed_response: return "malformed_response";
   case error_kind::decode: return "decode";
@@ -54,7 +54,7 @@ enum class transport_errc {
   none,    ///< not a transport error
   connect, ///< could not connect (refused, unreachable, DNS)
   tls,     ///< TLS handshake or certificate verification failed
-  timeout, ///< connect or read timeout
+  timeout, ///< one connect or read wait passed its limit
   closed,  ///< connection dropped or body shorter than Content-Length
   aborted, ///< the receiver stopped the transfer
   other,   ///< anything else the transport reports

@@ -69,7 +69,7 @@ public:
       return false;
     }
     if (clock_.now() >= deadline_) {
-      stop_reason_ = error_kind::timed_out;
+      stop_reason_ = error_kind::deadline_exceeded;
       return false;
     }
     if (co_.on_progress) co_.on_progress(received_, head_.content_length);
@@ -107,7 +107,8 @@ public:
     if (stop_reason_)
       return *stop_reason_ == error_kind::cancelled
                  ? error(error_kind::cancelled, "cancelled by the caller")
-                 : error(error_kind::timed_out, "the deadline passed while receiving the answer");
+                 : error(error_kind::deadline_exceeded,
+                         "the deadline passed while receiving the answer");
     if (scanner_.error_code() == scan_errc::none) {
       if (!delivered) return std::nullopt; // the transport's error says it
       if (scanner_.finish()) return std::nullopt;
