@@ -5,7 +5,8 @@
 #include <taskfetch/decoder.hpp>
 #include <taskfetch/decoders/buffered.hpp>
 #include <taskfetch/decoders/magic.hpp>
-#include <taskfetch/file_sink.hpp>
+#include <taskfetch/detail/file_sink.hpp>
+#include <taskfetch/file_result.hpp>
 
 #include <filesystem>
 #include <string_view>
@@ -17,7 +18,8 @@ namespace taskfetch::decoders {
 /// constant memory. The file appears only when the whole result was written
 /// and checked (temporary + fsync + rename); a failure never leaves a partial
 /// file and never replaces an existing one. The endpoint's magic ("%PDF-")
-/// is checked on the first bytes.
+/// is checked on the first bytes. A file system failure (missing folder,
+/// permission, full disk) is an error_kind::io naming the path.
 class to_file {
 public:
   /// @brief The decoder's value: where the file is and its size.
@@ -66,7 +68,7 @@ public:
 
 private:
   std::filesystem::path path_;
-  file_sink sink_;
+  taskfetch::detail::file_sink sink_;
   taskfetch::detail::magic_check magic_;
   bool seen_ = false;
 };
