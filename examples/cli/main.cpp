@@ -82,6 +82,9 @@ int main(int argc, char **argv) {
   } catch (const usage_error &e) {
     std::fprintf(stderr, "taskfetch: %s\n%s", e.message.c_str(), usage_text);
     return exit_usage;
+  } catch (const command_failure &f) {
+    std::fprintf(stderr, "taskfetch: %s\n", f.failure.message().c_str());
+    return exit_for(f.failure.kind());
   } catch (const std::exception &e) {
     // Failures the commands expect come back as error values; this is not one.
     std::fprintf(stderr,

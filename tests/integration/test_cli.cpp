@@ -177,6 +177,31 @@ TEST_CASE("CLI exits 3, 4, 6, 7 and 8") {
   CHECK(tmp.entries() == 1);                    // nor leaves a temporary
 }
 
+TEST_CASE(
+    "CLI exit 9: a local file that cannot be written or read, named with the system's words") {
+  emulator emu(fast_emulator());
+  REQUIRE(emu.start());
+  temp_dir tmp;
+  const auto lost = tmp.path / "no-such-folder" / "x.pdf";
+  auto r = run_cli(against(
+      emu, {"fetch", "djvu2pdf", emu.add_task("djvu2pdf", pdf_task(1000)), "-o", lost.string()}));
+  CHECK(r.code == 9);
+  CHECK_MESSAGE(r.err.find("cannot create " + lost.string() + ": No such file or directory") !=
+                    std::string::npos,
+                r.err);
+  CHECK_FALSE(fs::exists(tmp.path / "no-such-folder"));
+
+  // An input that cannot be read: refused before any request.
+  const auto before = emu.requests();
+  const auto gone = tmp.path / "gone.png";
+  auto in = run_cli(against(emu, {"submit", "recognize-table", gone.string()}));
+  CHECK(in.code == 9);
+  CHECK_MESSAGE(in.err.find("cannot read " + gone.string() + ": No such file or directory") !=
+                    std::string::npos,
+                in.err);
+  CHECK(emu.requests() == before);
+}
+
 TEST_CASE("CLI over HTTPS: --ca-file trusts a private CA; without it exit 7 at once") {
   temp_dir tmp;
   const auto certs = test_certs::make(tmp.path);
