@@ -24,7 +24,7 @@ int main() {
   djvu << in.rdbuf();
 
   taskfetch::call_options co;
-  co.timeout = std::chrono::minutes(10);
+  co.deadline = std::chrono::minutes(10);
   co.on_status = [](const taskfetch::task_status &s) {
     std::printf("state: %s\n", s.word.c_str());
   };

@@ -32,7 +32,7 @@ template <class Retry> outcome simulate(Retry policy, std::chrono::seconds task)
       },
       testing::scripted_transport::forever);
   basic_client<testing::scripted_transport, Retry, testing::manual_clock> api(
-      options{}.bearer_token("t").timeout(std::chrono::hours(1)), net, policy, clock);
+      options{}.bearer_token("t").deadline(std::chrono::hours(1)), net, policy, clock);
   auto r = api.template fetch<endpoints::recognize_table>("id");
   if (!r) std::fprintf(stderr, "unexpected: %s\n", r.error().message().c_str());
   return {net.count("/v5.0/ocr/RecognizeTable"),

@@ -238,7 +238,7 @@ options opts_for(const std::string &url) {
   return options{}
       .base_url(url)
       .credentials("bench", "bench")
-      .timeout(std::chrono::seconds(600))
+      .deadline(std::chrono::seconds(600))
       .max_connections(16);
 }
 

@@ -41,6 +41,7 @@ inline const std::set<std::string> &value_options() {
                                           "--base-url",
                                           "--client-id",
                                           "--client-secret",
+                                          "--deadline",
                                           "--timeout",
                                           "--ca-file",
                                           "--port",

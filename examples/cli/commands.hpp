@@ -11,6 +11,7 @@
 #include <taskfetch/curl_client.hpp>
 #endif
 #include <taskfetch/decoders.hpp>
+#include <taskfetch/detail/posix_file.hpp>
 #include <taskfetch/detail/proxy.hpp>
 #include <taskfetch/detail/url.hpp>
 #include <taskfetch/endpoints.hpp>
@@ -74,8 +75,11 @@ inline options make_options(const args &a) {
   o.base_url(url);
   o.credentials(a.value("--client-id").value_or(env_or("TASKFETCH_CLIENT_ID", "")),
                 a.value("--client-secret").value_or(env_or("TASKFETCH_CLIENT_SECRET", "")));
-  if (auto t = a.value("--timeout"))
-    o.timeout(std::chrono::seconds(positive("--timeout", *t, 7 * 24 * 3600)));
+  // --timeout is the old spelling of --deadline, still accepted.
+  if (a.value("--deadline") && a.value("--timeout"))
+    throw usage_error{"--deadline and --timeout (its old spelling) are the same option: give one"};
+  for (const char *name : {"--deadline", "--timeout"})
+    if (auto t = a.value(name)) o.deadline(std::chrono::seconds(positive(name, *t, 7 * 24 * 3600)));
   if (auto ca = a.value("--ca-file")) {
     if (!std::filesystem::exists(*ca)) throw usage_error{"--ca-file not found: " + *ca};
     o.ca_file(*ca);
@@ -138,12 +142,27 @@ inline std::string safe_file_stem(const std::string &id) {
   return s;
 }
 
+/// A local failure that ends a command where no error value can be returned
+/// (an input that cannot be read, an output folder that cannot be made):
+/// main reports it and exits with its kind's code.
+struct command_failure {
+  error failure;
+};
+
+/// The whole file at @p path; a command_failure of kind io naming it otherwise.
 inline std::string read_file(const std::string &path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw usage_error{"cannot read " + path};
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  auto bytes = detail::read_whole_file(path);
+  if (!bytes) throw command_failure{std::move(bytes.error())};
+  return std::move(*bytes);
+}
+
+/// Creates the --out-dir folder @p dir (and its parents) if needed.
+inline void make_out_dir(const std::string &dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    throw command_failure{
+        error(error_kind::io, "cannot create --out-dir " + dir + ": " + ec.message())};
 }
 
 inline omr_format format_of(const args &a) {
@@ -190,9 +209,11 @@ inline void require_positional(const args &a, std::size_t n, const char *what) {
 }
 
 /// Writes a decoded result to stdout (binary-safe).
-inline bool write_stdout(const std::string &bytes) {
-  return std::fwrite(bytes.data(), 1, bytes.size(), stdout) == bytes.size() &&
-         std::fflush(stdout) == 0;
+inline result<void> write_stdout(const std::string &bytes) {
+  if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) == bytes.size() &&
+      std::fflush(stdout) == 0)
+    return {};
+  return detail::io_error("cannot write the result to standard output", errno);
 }
 
 /// How -o files are committed. Like curl -o, the default leaves flushing to
@@ -217,7 +238,8 @@ template <class E> int fetch_one(session &s, const args &a, const std::string &i
   auto r = api.template fetch<E>(id, decoders::bytes{}, co);
   if (!r) return report(s.out, "fetch " + id, r.error());
   s.out.done();
-  return write_stdout(*r) ? exit_ok : exit_network;
+  if (auto w = write_stdout(*r); !w) return report(s.out, "fetch " + id, w.error());
+  return int(exit_ok);
 }
 
 /// The ids of a batch: one per line; blank lines and # comments skipped.
@@ -237,7 +259,7 @@ inline std::vector<std::string> read_ids(const std::string &path) {
 /// A failure that hits every task of a batch (bad credentials, refused URL)
 /// exits with its own code rather than 1.
 inline bool affects_all(error_kind k) {
-  return k == error_kind::auth || k == error_kind::invalid_argument;
+  return k == error_kind::auth || k == error_kind::invalid_argument || k == error_kind::io;
 }
 
 /// The pool's bounds from --jobs (requests in flight: worker threads),
@@ -260,9 +282,7 @@ template <class E> int fetch_batch_cmd(session &s, const args &a) {
   auto ids = read_ids(*a.value("--ids"));
   auto dir = a.value("--out-dir");
   if (!dir) throw usage_error{"--ids needs --out-dir DIR"};
-  std::error_code ec;
-  std::filesystem::create_directories(*dir, ec);
-  if (ec) throw usage_error{"cannot create --out-dir " + *dir + ": " + ec.message()};
+  make_out_dir(*dir);
   batch_options bo = batch_bounds(s, a);
   bo.on_progress = s.out.batch_line(ids.size());
   cli_client api(s.opts);
@@ -291,11 +311,15 @@ template <class E> int fetch_batch_cmd(session &s, const args &a) {
       bo);
   std::fflush(stdout);
   s.out.done();
-  if (a.flag("--sync"))
-    if (int fd = ::open(dir->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
-      ::syncfs(fd);
-      ::close(fd);
+  if (a.flag("--sync")) {
+    const int fd = ::open(dir->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || ::syncfs(fd) != 0) {
+      const int e = errno;
+      if (fd >= 0) ::close(fd);
+      return report(s.out, "fetch", detail::io_error("cannot sync --out-dir " + *dir, e));
     }
+    ::close(fd);
+  }
   s.out.note("batch: " + std::to_string(sum.done) + " done, " + std::to_string(sum.failed) +
              " failed");
   if (sum.failed == 0) return int(exit_ok);

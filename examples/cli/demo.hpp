@@ -106,7 +106,7 @@ inline int run_demo(const args &a) {
   client api(options{}
                  .base_url(emu.base_url())
                  .credentials(emulator::options{}.client_id, emulator::options{}.client_secret)
-                 .timeout(std::chrono::seconds(60)));
+                 .deadline(std::chrono::seconds(60)));
 
   // 1. A table image: recognised into rows, printed as aligned columns.
   std::printf("\n== RecognizeTable: %s\n", "table.png");

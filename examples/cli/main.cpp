@@ -32,15 +32,28 @@ const char *usage_text =
     "batch options: --jobs N (requests in flight, default 8) --max-outstanding N (tasks at\n"
     "               the service at once, default 10000) --rate R (requests/s, default 0: no\n"
     "               cap; the pool slows down by itself on 429 or 503 + Retry-After)\n"
-    "common options: --base-url URL --client-id ID --client-secret S --timeout SECONDS\n"
-    "                --ca-file PEM --proxy URL --noproxy LIST --verbose --quiet\n"
+    "common options: --base-url URL --client-id ID --client-secret S\n"
+    "                --deadline SECONDS (for one task's whole operation, default 300;\n"
+    "                old spelling --timeout) --ca-file PEM --proxy URL --noproxy LIST\n"
+    "                --verbose --quiet\n"
     "ENDPOINT: recognize-table | recognize-template | djvu2pdf\n"
     "environment: TASKFETCH_BASE_URL (default https://api.aspose.cloud),\n"
     "             TASKFETCH_CLIENT_ID, TASKFETCH_CLIENT_SECRET,\n"
     "             https_proxy/HTTPS_PROXY, http_proxy, all_proxy/ALL_PROXY,\n"
     "             no_proxy/NO_PROXY (as curl; --proxy and --noproxy override them)\n"
-    "exit codes: 0 ok, 1 batch with failures, 2 usage, 3 task failed, 4 not found,\n"
-    "            5 auth, 6 timeout, 7 network/HTTP, 8 malformed answer\n";
+    "exit codes:\n"
+    "  0    success\n"
+    "  1    a batch in which some task failed\n"
+    "  2    usage error or refused input\n"
+    "  3    the task failed (the service's messages on stderr)\n"
+    "  4    task not found or expired\n"
+    "  5    authentication failed\n"
+    "  6    not finished at --deadline (default 300 s)\n"
+    "  7    network or HTTP failure after retries, TLS failures included\n"
+    "  8    malformed answer (bad JSON, bad base64, unknown status word)\n"
+    "  9    local file or journal failure (disk full, permission, missing folder)\n"
+    "  10   internal error: an unexpected failure, a bug in taskfetch (please report it)\n"
+    "  130  interrupted (SIGINT, SIGTERM)\n";
 
 } // namespace
 
@@ -69,8 +82,20 @@ int main(int argc, char **argv) {
   } catch (const usage_error &e) {
     std::fprintf(stderr, "taskfetch: %s\n%s", e.message.c_str(), usage_text);
     return exit_usage;
+  } catch (const command_failure &f) {
+    std::fprintf(stderr, "taskfetch: %s\n", f.failure.message().c_str());
+    return exit_for(f.failure.kind());
   } catch (const std::exception &e) {
-    std::fprintf(stderr, "taskfetch: %s\n", e.what());
-    return exit_network;
+    // Failures the commands expect come back as error values; this is not one.
+    std::fprintf(stderr,
+                 "taskfetch: internal error (an unexpected failure, a bug in taskfetch; "
+                 "please report it): %s\n",
+                 e.what());
+    return exit_internal;
+  } catch (...) {
+    std::fputs("taskfetch: internal error (an unexpected failure, a bug in taskfetch; "
+               "please report it): an unknown exception\n",
+               stderr);
+    return exit_internal;
   }
 }

@@ -24,7 +24,9 @@ inline std::vector<std::filesystem::path> list_inputs(const std::string &where) 
       const auto name = e.path().filename().string();
       if (!name.empty() && name[0] != '.' && e.is_regular_file(ec)) out.push_back(e.path());
     }
-    if (ec) throw usage_error{"cannot list --inputs " + where + ": " + ec.message()};
+    if (ec)
+      throw command_failure{
+          error(error_kind::io, "cannot list --inputs " + where + ": " + ec.message())};
     std::sort(out.begin(), out.end());
   } else {
     for (const auto &line : read_ids(where)) out.emplace_back(line);
@@ -38,9 +40,7 @@ inline int run_batch_inputs(session &s, const args &a) {
   require_positional(a, 1, "run ENDPOINT --inputs PATH --out-dir DIR takes no INPUT");
   auto dir = a.value("--out-dir");
   if (!dir) throw usage_error{"--inputs needs --out-dir DIR"};
-  std::error_code ec;
-  fs::create_directories(*dir, ec);
-  if (ec) throw usage_error{"cannot create --out-dir " + *dir + ": " + ec.message()};
+  make_out_dir(*dir);
   const auto paths = list_inputs(*a.value("--inputs"));
   const batch_options bo = batch_bounds(s, a);
   run_options ro;
@@ -75,6 +75,8 @@ inline int run_batch_inputs(session &s, const args &a) {
         return make_input<E>(a, p.string());
       } catch (const usage_error &e) {
         return error(error_kind::invalid_argument, e.message);
+      } catch (const command_failure &f) {
+        return f.failure;
       }
     };
     std::vector<error_kind> kinds;

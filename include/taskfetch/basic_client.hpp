@@ -108,7 +108,7 @@ public:
   }
 
   /// @brief Cancels the task (DELETE).
-  template <class E> taskfetch::status cancel(std::string_view id, const call_options &co = {}) {
+  template <class E> result<void> cancel(std::string_view id, const call_options &co = {}) {
     detail::no_result d;
     task_machine<basic_client, E, detail::no_result> m(*this, task_goal::cancel, co, d);
     m.with_id(std::string(id)).run_here();

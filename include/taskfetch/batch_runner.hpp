@@ -180,7 +180,7 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
       return;
     }
     call_options co = opts.per_task;
-    co.on_submitted = [&](const std::string &id) -> status {
+    co.on_submitted = [&](const std::string &id) -> result<void> {
       jb.rep.task_id = id;
       ++jb.rep.submissions;
       if (jb.h.submissions + jb.rep.submissions > 1) jb.rep.resubmitted = true;

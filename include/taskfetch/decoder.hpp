@@ -29,7 +29,7 @@ template <class D>
 struct has_begin<
     D, dec_void_t<decltype(std::declval<D &>().begin(std::declval<const fetch_info &>()))>>
     : std::is_convertible<decltype(std::declval<D &>().begin(std::declval<const fetch_info &>())),
-                          status> {};
+                          result<void>> {};
 template <class D, class = void> struct has_want : std::false_type {};
 template <class D>
 struct has_want<D, dec_void_t<decltype(std::declval<D &>().want(std::declval<std::size_t>()))>>
@@ -42,7 +42,7 @@ struct has_write<D, dec_void_t<decltype(std::declval<D &>().write(std::declval<s
     : std::is_convertible<decltype(std::declval<D &>().write(std::declval<std::size_t>(),
                                                              std::declval<const char *>(),
                                                              std::declval<std::size_t>())),
-                          status> {};
+                          result<void>> {};
 template <class D, class = void> struct has_end_result : std::false_type {};
 template <class D>
 struct has_end_result<D, dec_void_t<decltype(std::declval<D &>().end_result(
@@ -67,15 +67,15 @@ template <class D> constexpr bool check_decoder() {
   static_assert(detail::has_value_type<D>::value,
                 "taskfetch: a decoder needs `using value_type = ...;`");
   static_assert(detail::has_begin<D>::value,
-                "taskfetch: a decoder needs `taskfetch::status begin(const "
+                "taskfetch: a decoder needs `taskfetch::result<void> begin(const "
                 "taskfetch::fetch_info&)`");
   static_assert(detail::has_want<D>::value,
                 "taskfetch: a decoder needs `bool want(std::size_t index)`");
   static_assert(detail::has_write<D>::value,
-                "taskfetch: a decoder needs `taskfetch::status write(std::size_t "
+                "taskfetch: a decoder needs `taskfetch::result<void> write(std::size_t "
                 "index, const char* data, std::size_t size)`");
   static_assert(detail::has_end_result<D>::value,
-                "taskfetch: a decoder needs `taskfetch::status end_result("
+                "taskfetch: a decoder needs `taskfetch::result<void> end_result("
                 "std::size_t index, std::string_view type)`");
   static_assert(detail::has_finish<D>::value,
                 "taskfetch: a decoder needs `taskfetch::result<value_type> "

@@ -167,7 +167,7 @@ public:
   emulator &operator=(const emulator &) = delete;
 
   /// @brief Binds and starts serving; an error if the port cannot be bound.
-  status start() {
+  result<void> start() {
     if (server_) return {};
     const auto &o = s_->opts;
     tls_ = false;

@@ -38,8 +38,8 @@ inline const nlohmann::json *find_member(const nlohmann::json &obj, std::string_
   return nullptr;
 }
 
-inline status read_optional_string(const nlohmann::json &obj, std::string_view key,
-                                   std::optional<std::string> &out) {
+inline result<void> read_optional_string(const nlohmann::json &obj, std::string_view key,
+                                         std::optional<std::string> &out) {
   const auto *v = find_member(obj, key);
   if (!v || v->is_null()) return {};
   if (!v->is_string())
@@ -49,8 +49,8 @@ inline status read_optional_string(const nlohmann::json &obj, std::string_view k
   return {};
 }
 
-inline status read_string_list(const nlohmann::json &obj, std::string_view key,
-                               std::vector<std::string> &out) {
+inline result<void> read_string_list(const nlohmann::json &obj, std::string_view key,
+                                     std::vector<std::string> &out) {
   const auto *v = find_member(obj, key);
   if (!v || v->is_null()) return {};
   if (!v->is_array())

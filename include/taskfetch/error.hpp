@@ -19,12 +19,14 @@ enum class error_kind {
   auth,               ///< credentials refused, or 401 after a token refresh
   task_failed,        ///< the task ended in Error; see service_messages()
   not_found,          ///< unknown task id, or older than 24 hours
-  timed_out,          ///< the overall deadline passed
+  deadline_exceeded,  ///< the operation's deadline passed (one slow I/O wait is transport)
   cancelled,          ///< the caller's cancellation token fired
   malformed_response, ///< bad JSON, wrong shape, bad base64, unknown status
   decode,             ///< the result's bytes are not what the decoder needs
   invalid_argument,   ///< refused before any request (bad id, bad URL)
   too_large,          ///< the answer exceeds the configured size cap
+  io,                 ///< a local file or journal failed (full disk, permission, missing folder)
+  unknown,            ///< no kind was set (a default-constructed error)
 };
 
 /// @brief A short lower-case name for a kind ("transport", "not_found", ...).
@@ -35,14 +37,16 @@ constexpr std::string_view to_string(error_kind k) noexcept {
   case error_kind::auth: return "auth";
   case error_kind::task_failed: return "task_failed";
   case error_kind::not_found: return "not_found";
-  case error_kind::timed_out: return "timed_out";
+  case error_kind::deadline_exceeded: return "deadline_exceeded";
   case error_kind::cancelled: return "cancelled";
   case error_kind::malformed_response: return "malformed_response";
   case error_kind::decode: return "decode";
   case error_kind::invalid_argument: return "invalid_argument";
   case error_kind::too_large: return "too_large";
+  case error_kind::io: return "io";
+  case error_kind::unknown: return "unknown";
   }
-  return "unknown";
+  return "unknown"; // a value outside the enumeration
 }
 
 /// @brief Finer detail for transport errors: decides whether a retry can help.
@@ -50,7 +54,7 @@ enum class transport_errc {
   none,    ///< not a transport error
   connect, ///< could not connect (refused, unreachable, DNS)
   tls,     ///< TLS handshake or certificate verification failed
-  timeout, ///< connect or read timeout
+  timeout, ///< one connect or read wait passed its limit
   closed,  ///< connection dropped or body shorter than Content-Length
   aborted, ///< the receiver stopped the transfer
   other,   ///< anything else the transport reports
@@ -59,6 +63,8 @@ enum class transport_errc {
 /// @brief One failure, with everything a caller or a person needs to act on it.
 class error {
 public:
+  /// @brief An error of kind unknown, message "unknown error": nothing
+  /// described the failure (reported by the CLI as an internal error).
   error() = default;
   /// @brief An error of @p kind with a message a person understands.
   error(error_kind kind, std::string message) : kind_(kind), message_(std::move(message)) {}
@@ -135,8 +141,10 @@ public:
   }
 
 private:
-  error_kind kind_ = error_kind::transport;
-  std::string message_;
+  // Not transport: a default error must not pass for a network failure
+  // (and be retried as one).
+  error_kind kind_ = error_kind::unknown;
+  std::string message_ = "unknown error";
   int http_status_ = 0;
   std::size_t attempts_ = 0;
   std::vector<std::string> service_messages_;

@@ -11,6 +11,7 @@
 /// implement the two-function `journal` interface.
 #pragma once
 
+#include <taskfetch/detail/posix_file.hpp>
 #include <taskfetch/detail/sha256.hpp>
 #include <taskfetch/result.hpp>
 
@@ -59,7 +60,7 @@ public:
   /// @brief Every intact record, oldest first.
   virtual result<std::vector<journal_entry>> load() = 0;
   /// @brief Adds a record durably.
-  virtual status append(const journal_entry &e) = 0;
+  virtual result<void> append(const journal_entry &e) = 0;
 };
 
 namespace detail {
@@ -147,10 +148,11 @@ public:
     std::lock_guard<std::mutex> lk(m_);
     std::vector<journal_entry> out;
     skipped_ = 0;
+    errno = 0;
     std::ifstream in(path_, std::ios::binary);
     if (!in) {
-      if (std::filesystem::exists(path_))
-        return error(error_kind::invalid_argument, "cannot read journal " + path_.string());
+      const int e = errno != 0 ? errno : EIO; // the stream may not say why
+      if (std::filesystem::exists(path_)) return io_failure("read", e);
       return out;
     }
     std::string line;
@@ -166,25 +168,19 @@ public:
       else
         ++skipped_;
     }
+    if (in.bad()) return io_failure("read", errno != 0 ? errno : EIO);
     return out;
   }
 
   /// @brief Appends one record and returns once it is durable. Records
   /// appended meanwhile by other threads share one fsync (group commit), so
   /// a batch's submissions are not capped at one per fsync.
-  status append(const journal_entry &e) override {
+  result<void> append(const journal_entry &e) override {
     const std::string line = detail::encode_entry(e);
     std::unique_lock<std::mutex> lk(m_);
     if (auto s = open_locked(); !s) return s;
-    std::size_t at = 0;
-    while (at < line.size()) {
-      const ssize_t n = ::write(fd_, line.data() + at, line.size() - at);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return fail("write");
-      }
-      at += static_cast<std::size_t>(n);
-    }
+    if (const int err = detail::write_all(fd_, line.data(), line.size()); err != 0)
+      return io_failure("write", err);
     const std::uint64_t mine = ++written_;
     // The first writer to find no fsync running starts one covering every
     // record written so far; the others wait for an fsync that covers theirs.
@@ -197,15 +193,14 @@ public:
       const std::uint64_t upto = written_;
       const int fd = fd_;
       lk.unlock();
-      const int rc = ::fsync(fd);
+      const int rc = detail::sync_file(fd);
       const int err = errno;
       lk.lock();
       syncing_ = false;
       ++syncs_;
       if (rc != 0) {
         sync_cv_.notify_all();
-        errno = err;
-        return fail("fsync");
+        return io_failure("sync", err);
       }
       synced_ = std::max(synced_, upto);
       sync_cv_.notify_all();
@@ -225,11 +220,11 @@ public:
   const std::filesystem::path &path() const noexcept { return path_; }
 
 private:
-  status open_locked() {
+  result<void> open_locked() {
     if (fd_ >= 0) return {};
     const bool existed = std::filesystem::exists(path_);
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd_ < 0) return fail("open");
+    fd_ = detail::open_file(path_, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd_ < 0) return io_failure("open", errno);
     if (existed) {
       // A torn last line must not swallow the next record: end it first.
       struct stat st {};
@@ -240,22 +235,19 @@ private:
           if (::pread(rfd, &last, 1, st.st_size - 1) != 1) last = '\n';
           ::close(rfd);
         }
-        if (last != '\n' && ::write(fd_, "\n", 1) != 1) return fail("write");
+        if (last != '\n')
+          if (const int err = detail::write_all(fd_, "\n", 1); err != 0)
+            return io_failure("write", err);
       }
     } else {
       // The new file's name must be durable too.
-      auto dir = path_.parent_path();
-      int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
-      }
+      detail::sync_folder(path_.parent_path());
     }
     return {};
   }
-  error fail(const char *what) {
-    return error(error_kind::invalid_argument, std::string("journal ") + path_.string() + ": " +
-                                                   what + " failed: " + std::strerror(errno));
+  // "cannot write the journal PATH: No space left on device".
+  error io_failure(const char *what, int err) const {
+    return detail::io_error(std::string("cannot ") + what + " the journal " + path_.string(), err);
   }
 
   std::filesystem::path path_;
@@ -277,7 +269,7 @@ public:
     return entries_;
   }
   /// @brief Keeps the record.
-  status append(const journal_entry &e) override {
+  result<void> append(const journal_entry &e) override {
     std::lock_guard<std::mutex> lk(m_);
     entries_.push_back(e);
     return {};

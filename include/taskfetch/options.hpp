@@ -37,9 +37,11 @@ public:
     bearer_ = std::move(token);
     return *this;
   }
-  /// @brief Overall deadline of one operation (fetch, wait, run...); default 300 s.
-  options &timeout(duration d) {
-    timeout_ = d;
+  /// @brief Deadline of one whole operation (fetch, wait, run...), all
+  /// requests and waits included; default 300 s. (A timeout, below, limits
+  /// one I/O wait.)
+  options &deadline(duration d) {
+    deadline_ = d;
     return *this;
   }
   /// @brief TCP connect timeout; default 10 s.
@@ -104,8 +106,8 @@ public:
   const std::string &client_secret() const noexcept { return client_secret_; }
   /// @brief The fixed bearer token, if any.
   const std::string &bearer_token() const noexcept { return bearer_; }
-  /// @brief Overall deadline of one operation.
-  duration timeout() const noexcept { return timeout_; }
+  /// @brief Deadline of one whole operation.
+  duration deadline() const noexcept { return deadline_; }
   /// @brief TCP connect timeout.
   duration connect_timeout() const noexcept { return connect_timeout_; }
   /// @brief Read timeout.
@@ -126,7 +128,7 @@ public:
 private:
   std::string base_url_ = "https://api.aspose.cloud";
   std::string client_id_, client_secret_, bearer_;
-  duration timeout_ = std::chrono::seconds(300);
+  duration deadline_ = std::chrono::seconds(300);
   duration connect_timeout_ = std::chrono::seconds(10);
   duration read_timeout_ = std::chrono::seconds(60);
   std::string ca_file_;
@@ -139,8 +141,8 @@ private:
 
 /// @brief Per-call settings: deadline, cancellation and progress callbacks.
 struct call_options {
-  std::optional<duration> timeout; ///< overrides options::timeout() for this call
-  cancel_token cancel;             ///< fires to stop waiting or receiving
+  std::optional<duration> deadline; ///< overrides options::deadline() for this call
+  cancel_token cancel;              ///< fires to stop waiting or receiving
   /// @brief Called as answer bytes arrive: (received, Content-Length if known).
   std::function<void(std::uint64_t, std::optional<std::uint64_t>)> on_progress;
   /// @brief Called after every poll with the task's status.
@@ -148,7 +150,7 @@ struct call_options {
   /// @brief Called once the service accepted a submission, with the new
   /// task's id, before any poll; an error stops the task (run_inputs makes
   /// the id durable here).
-  std::function<status(const std::string &)> on_submitted;
+  std::function<result<void>(const std::string &)> on_submitted;
   /// @brief Called after every HTTP request (token requests included).
   std::function<void(const request_event &)> on_request;
   /// @brief Called before each wait that follows a failed request.

@@ -4,6 +4,7 @@
 
 #include <taskfetch/error.hpp>
 
+#include <optional>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -24,7 +25,34 @@ private:
   taskfetch::error error_;
 };
 
+namespace detail {
+/// What error() answers on a result that holds a value: kind unknown, and a
+/// message that says no failure happened. Immutable, so every thread may share it.
+inline const taskfetch::error &no_error() noexcept {
+  static const taskfetch::error e(error_kind::unknown, "no error: the result holds a value");
+  return e;
+}
+/// The mutable error() on a value: a fresh copy of no_error() owned by the
+/// calling thread, so a caller that moves from it or changes it touches
+/// nothing another result or thread sees (the next such call resets it).
+inline taskfetch::error &no_error_scratch() noexcept {
+  thread_local taskfetch::error e;
+  try {
+    e = no_error();
+  } catch (...) {
+    // Out of memory: e keeps an earlier caller's copy, still an error value.
+  }
+  return e;
+}
+} // namespace detail
+
 /// @brief Holds either a T or an error; tests true when it holds a T.
+///
+/// Checked access: value() throws fetch_error when an error is held;
+/// value_or() substitutes a fallback; error() on a value is never undefined:
+/// it answers an error of kind unknown ("no error: the result holds a
+/// value"). operator* and operator-> are unchecked, like std::optional's:
+/// use them only after testing the result.
 template <class T> class [[nodiscard]] result {
 public:
   using value_type = T;
@@ -41,7 +69,7 @@ public:
   bool has_value() const noexcept { return v_.index() == 0; }
   /// @brief Same as has_value().
   explicit operator bool() const noexcept { return has_value(); }
-  /// @brief The value; throws fetch_error if an error is held.
+  /// @brief The value; throws fetch_error (carrying the error) if an error is held.
   T &value() & {
     check();
     return std::get<0>(v_);
@@ -56,6 +84,20 @@ public:
     check();
     return std::get<0>(std::move(v_));
   }
+  /// @brief The value, or @p fallback converted to T when an error is held.
+  template <class U> T value_or(U &&fallback) const & {
+    static_assert(std::is_copy_constructible_v<T> && std::is_convertible_v<U &&, T>,
+                  "value_or needs a copyable T and a fallback convertible to T");
+    if (has_value()) return *std::get_if<0>(&v_);
+    return static_cast<T>(std::forward<U>(fallback));
+  }
+  /// @brief Rvalue overload of value_or(): moves the value out.
+  template <class U> T value_or(U &&fallback) && {
+    static_assert(std::is_move_constructible_v<T> && std::is_convertible_v<U &&, T>,
+                  "value_or needs a movable T and a fallback convertible to T");
+    if (has_value()) return std::move(*std::get_if<0>(&v_));
+    return static_cast<T>(std::forward<U>(fallback));
+  }
   /// @brief The value, unchecked.
   T &operator*() &noexcept { return *std::get_if<0>(&v_); }
   /// @brief Const unchecked access.
@@ -66,10 +108,18 @@ public:
   T *operator->() noexcept { return std::get_if<0>(&v_); }
   /// @brief Const member access, unchecked.
   const T *operator->() const noexcept { return std::get_if<0>(&v_); }
-  /// @brief The error; only valid when !has_value().
-  const taskfetch::error &error() const &noexcept { return *std::get_if<1>(&v_); }
-  /// @brief Mutable access to the error.
-  taskfetch::error &error() &noexcept { return *std::get_if<1>(&v_); }
+  /// @brief The error held; on a value, a shared immutable error of kind
+  /// unknown ("no error: the result holds a value").
+  const taskfetch::error &error() const &noexcept {
+    if (const auto *e = std::get_if<1>(&v_)) return *e;
+    return detail::no_error();
+  }
+  /// @brief The error held, to change or move from; on a value, the calling
+  /// thread's own copy of the kind-unknown error, reset by the next such call.
+  taskfetch::error &error() &noexcept {
+    if (auto *e = std::get_if<1>(&v_)) return *e;
+    return detail::no_error_scratch();
+  }
 
 private:
   void check() const {
@@ -79,32 +129,33 @@ private:
 };
 
 /// @brief result<void>: success, or an error.
+///
+/// error() on success is defined as for result<T>: an error of kind unknown.
 template <> class [[nodiscard]] result<void> {
 public:
   using value_type = void;
   /// @brief Success.
   result() = default;
   /// @brief Failure.
-  result(taskfetch::error e) : e_(std::move(e)), failed_(true) {}
+  result(taskfetch::error e) : e_(std::move(e)) {}
   /// @brief True on success.
-  bool has_value() const noexcept { return !failed_; }
+  bool has_value() const noexcept { return !e_; }
   /// @brief Same as has_value().
-  explicit operator bool() const noexcept { return !failed_; }
-  /// @brief Throws fetch_error on failure.
+  explicit operator bool() const noexcept { return !e_; }
+  /// @brief Does nothing on success; throws fetch_error (carrying the error) on failure.
   void value() const {
-    if (failed_) throw fetch_error(e_);
+    if (e_) throw fetch_error(*e_);
   }
-  /// @brief The error; only valid on failure.
-  const taskfetch::error &error() const &noexcept { return e_; }
-  /// @brief Mutable access to the error.
-  taskfetch::error &error() &noexcept { return e_; }
+  /// @brief The error held; on success, a shared immutable error of kind
+  /// unknown ("no error: the result holds a value").
+  const taskfetch::error &error() const &noexcept { return e_ ? *e_ : detail::no_error(); }
+  /// @brief The error held, to change or move from; on success, the calling
+  /// thread's own copy of the kind-unknown error, reset by the next such call.
+  taskfetch::error &error() &noexcept { return e_ ? *e_ : detail::no_error_scratch(); }
 
 private:
-  taskfetch::error e_;
-  bool failed_ = false;
+  // Empty on success: a success builds no error at all.
+  std::optional<taskfetch::error> e_;
 };
-
-/// @brief Shorthand for success or an error.
-using status = result<void>;
 
 } // namespace taskfetch

@@ -92,11 +92,11 @@ public:
   enum class phase { submit, poll, cancel, finished };
 
   /// @brief A machine for @p goal; @p co and @p dec must outlive it. Its
-  /// deadline is co.timeout (or the client's) from now.
+  /// deadline is co.deadline (or the client's) from now.
   task_machine(Client &c, task_goal goal, const call_options &co, Decoder &dec)
       : c_(c), goal_(goal), co_(co), dec_(dec), retry_(c.retry_policy().start()),
-        timeout_(co.timeout.value_or(c.config().timeout())), phase_start_(c.clock().now()),
-        deadline_(phase_start_ + timeout_),
+        time_allowed_(co.deadline.value_or(c.config().deadline())), phase_start_(c.clock().now()),
+        deadline_(phase_start_ + time_allowed_),
         phase_(goal == task_goal::submit || goal == task_goal::run ? phase::submit
                : goal == task_goal::cancel                         ? phase::cancel
                                                                    : phase::poll) {}
@@ -127,7 +127,7 @@ public:
   /// @brief The first step. The deadline counts from here.
   task_step start() {
     phase_start_ = c_.clock().now();
-    deadline_ = phase_start_ + timeout_;
+    deadline_ = phase_start_ + time_allowed_;
     if (limit_) deadline_ = std::min(deadline_, *limit_);
     switch (goal_) {
     case task_goal::submit:
@@ -151,7 +151,7 @@ public:
   /// @brief A wait ended: checks cancellation and the deadline, then sends.
   task_step resume() {
     if (co_.cancel.cancelled()) return finish(cancelled());
-    if (c_.clock().now() >= deadline_) return finish(timed_out());
+    if (c_.clock().now() >= deadline_) return finish(deadline_exceeded());
     return {task_step::kind::send, duration(0)};
   }
 
@@ -269,7 +269,7 @@ private:
     case task_state::pending: {
       const auto elapsed = std::chrono::duration_cast<duration>(c_.clock().now() - phase_start_);
       auto delay = retry_.on_pending(elapsed);
-      if (!delay) return finish(timed_out());
+      if (!delay) return finish(deadline_exceeded());
       return wait_for(*delay, nullptr);
     }
     case task_state::failed:
@@ -313,11 +313,11 @@ private:
     task_step first = enter_poll();
     if (!delay_first_poll_ || first.what != task_step::kind::send) return first;
     auto delay = retry_.on_pending(duration(0));
-    if (!delay) return finish(timed_out());
+    if (!delay) return finish(deadline_exceeded());
     return wait_for(*delay, nullptr);
   }
 
-  template <class Handler> status send_once(Handler &h) {
+  template <class Handler> result<void> send_once(Handler &h) {
     ++attempts_;
     const auto t0 = c_.clock().now();
     auto sent = c_.transport().send(req_, h);
@@ -326,9 +326,9 @@ private:
     if constexpr (!std::is_same_v<Handler, string_response>) {
       if (head.status == 200)
         if (auto bf = h.body_failure(sent.has_value()))
-          e = bf->kind() == error_kind::timed_out   ? timed_out()
-              : bf->kind() == error_kind::cancelled ? cancelled()
-                                                    : std::move(*bf);
+          e = bf->kind() == error_kind::deadline_exceeded ? deadline_exceeded()
+              : bf->kind() == error_kind::cancelled       ? cancelled()
+                                                          : std::move(*bf);
     }
     if (!e && !sent) e = std::move(sent.error());
     if (!e && (head.status < 200 || head.status > 299))
@@ -378,8 +378,8 @@ private:
   // Retry-After, say).
   task_step wait_for(duration d, const error *cause) {
     const auto now = c_.clock().now();
-    if (now >= deadline_) return finish(timed_out());
-    if (now + d > deadline_) return finish(cause ? *cause : timed_out());
+    if (now >= deadline_) return finish(deadline_exceeded());
+    if (now + d > deadline_) return finish(cause ? *cause : deadline_exceeded());
     return {task_step::kind::wait, d};
   }
 
@@ -403,8 +403,8 @@ private:
     began_ = false;
   }
 
-  error timed_out() const {
-    return error(error_kind::timed_out,
+  error deadline_exceeded() const {
+    return error(error_kind::deadline_exceeded,
                  "not finished within " +
                      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                         deadline_ - phase_start_)
@@ -441,7 +441,7 @@ private:
   const call_options &co_;
   Decoder &dec_;
   retry_state retry_;
-  duration timeout_;
+  duration time_allowed_;
   std::optional<time_point> limit_;
   time_point phase_start_;
   time_point deadline_;

@@ -76,8 +76,8 @@ struct pool_options {
   /// throttles (429, or 503 with Retry-After), which slows the whole pool.
   double max_requests_per_second = 0;
   /// @brief A deadline for the whole pool, from its construction: tasks not
-  /// finished by then end as timed out. Each task also has its own
-  /// (call_options::timeout, or the client's), counted from its start.
+  /// finished by then end as deadline_exceeded. Each task also has its own
+  /// (call_options::deadline, or the client's), counted from its start.
   std::optional<duration> deadline;
   /// @brief false: no threads; whoever waits (wait_all(), get()) drives the
   /// pool, one request at a time, and waits through the client's clock, so

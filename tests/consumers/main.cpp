@@ -15,7 +15,7 @@ int main() {
   taskfetch::client api(taskfetch::options{}
                             .base_url("http://127.0.0.1:1")
                             .bearer_token("x")
-                            .timeout(std::chrono::seconds(2)));
+                            .deadline(std::chrono::seconds(2)));
   auto st = api.status<taskfetch::endpoints::recognize_table>("id");
   if (st) {
     std::printf("unexpected: a status from a closed port\n");

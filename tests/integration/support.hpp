@@ -87,7 +87,7 @@ inline options client_options(const emulator &emu) {
   return options{}
       .base_url(emu.base_url())
       .credentials(emu.config().client_id, emu.config().client_secret)
-      .timeout(20s);
+      .deadline(20s);
 }
 
 inline fast_client make_client(options o) {

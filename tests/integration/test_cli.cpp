@@ -75,7 +75,9 @@ TEST_CASE("CLI exit 2: usage errors and refused input, before any request") {
   CHECK(run_cli({"fetch", "recognize-table", "x", "--base-url", "http://example.com"}).code == 2);
   CHECK(run_cli({"fetch", "recognize-table", "x", "--base-url", "http://10.0.0.1:8080"}).code == 2);
   CHECK(emu.requests() == before);
+  CHECK(run_cli({"fetch", "recognize-table", "x", "--deadline", "soon"}).code == 2);
   CHECK(run_cli({"fetch", "recognize-table", "x", "--timeout", "soon"}).code == 2);
+  CHECK(run_cli({"fetch", "recognize-table", "x", "--deadline", "2", "--timeout", "2"}).code == 2);
 }
 
 TEST_CASE("CLI emulate: --omr-words, --rate-limit, --max-running, --threads, --port 0") {
@@ -151,10 +153,16 @@ TEST_CASE("CLI exits 3, 4, 6, 7 and 8") {
   emulator::task_spec slow;
   slow.processing_for = 60s;
   auto r6 = run_cli(against(
-      emu, {"fetch", "recognize-table", emu.add_task("recognize-table", slow), "--timeout", "2"}));
+      emu, {"fetch", "recognize-table", emu.add_task("recognize-table", slow), "--deadline", "2"}));
   CHECK(r6.code == 6);
+  CHECK_MESSAGE(r6.err.find("not finished within 2000 ms") != std::string::npos, r6.err);
+  // --timeout, the old spelling, still sets the deadline.
+  auto old = run_cli(against(
+      emu, {"fetch", "recognize-table", emu.add_task("recognize-table", slow), "--timeout", "1"}));
+  CHECK(old.code == 6);
+  CHECK_MESSAGE(old.err.find("not finished within 1000 ms") != std::string::npos, old.err);
   auto r7 = run_cli({"fetch", "recognize-table", "x", "--base-url", "http://127.0.0.1:1",
-                     "--client-id", "a", "--client-secret", "b", "--timeout", "2"});
+                     "--client-id", "a", "--client-secret", "b", "--deadline", "2"});
   CHECK(r7.code == 7);
   emulator::fault bad64;
   bad64.what = emulator::fault::kind::invalid_base64;
@@ -167,6 +175,31 @@ TEST_CASE("CLI exits 3, 4, 6, 7 and 8") {
   CHECK(r8.code == 8);
   CHECK(slurp(tmp.path / "keep.csv") == "old"); // a failed fetch never replaces a file
   CHECK(tmp.entries() == 1);                    // nor leaves a temporary
+}
+
+TEST_CASE(
+    "CLI exit 9: a local file that cannot be written or read, named with the system's words") {
+  emulator emu(fast_emulator());
+  REQUIRE(emu.start());
+  temp_dir tmp;
+  const auto lost = tmp.path / "no-such-folder" / "x.pdf";
+  auto r = run_cli(against(
+      emu, {"fetch", "djvu2pdf", emu.add_task("djvu2pdf", pdf_task(1000)), "-o", lost.string()}));
+  CHECK(r.code == 9);
+  CHECK_MESSAGE(r.err.find("cannot create " + lost.string() + ": No such file or directory") !=
+                    std::string::npos,
+                r.err);
+  CHECK_FALSE(fs::exists(tmp.path / "no-such-folder"));
+
+  // An input that cannot be read: refused before any request.
+  const auto before = emu.requests();
+  const auto gone = tmp.path / "gone.png";
+  auto in = run_cli(against(emu, {"submit", "recognize-table", gone.string()}));
+  CHECK(in.code == 9);
+  CHECK_MESSAGE(in.err.find("cannot read " + gone.string() + ": No such file or directory") !=
+                    std::string::npos,
+                in.err);
+  CHECK(emu.requests() == before);
 }
 
 TEST_CASE("CLI over HTTPS: --ca-file trusts a private CA; without it exit 7 at once") {

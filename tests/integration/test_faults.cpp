@@ -64,7 +64,7 @@ TEST_CASE("5xx and 429, with and without Retry-After, are retried") {
   REQUIRE(date.r);
   CHECK(date.took >= 900ms);
   // An absurd Retry-After beyond the deadline: give up at once with the 503.
-  auto absurd = fetch_with(emu, http_fault(503, "99999999"), options(opts).timeout(3s));
+  auto absurd = fetch_with(emu, http_fault(503, "99999999"), options(opts).deadline(3s));
   REQUIRE_FALSE(absurd.r);
   CHECK(absurd.r.error().http_status() == 503);
   CHECK(absurd.took < 1s);
@@ -113,10 +113,10 @@ TEST_CASE("a stalled body hits the read timeout; the deadline bounds everything"
   auto once = fetch_with(emu, stall, opts);
   CHECK(once.r);
   stall.times = 0;
-  auto always = fetch_with(emu, stall, options(opts).timeout(2s));
+  auto always = fetch_with(emu, stall, options(opts).deadline(2s));
   REQUIRE_FALSE(always.r);
   CHECK((always.r.error().kind() == error_kind::transport ||
-         always.r.error().kind() == error_kind::timed_out));
+         always.r.error().kind() == error_kind::deadline_exceeded));
   CHECK(always.took < 3s);
   CHECK(always.files == 0);
 }
@@ -189,9 +189,9 @@ TEST_CASE("a slow token endpoint: waited for within the deadline, cut at it") {
   CHECK(ok.took >= 450ms);
   slow.stall = 5s;
   slow.times = 0;
-  auto cut = fetch_with(emu, slow, client_options(emu).timeout(1s));
+  auto cut = fetch_with(emu, slow, client_options(emu).deadline(1s));
   REQUIRE_FALSE(cut.r);
-  CHECK(cut.r.error().kind() == error_kind::timed_out);
+  CHECK(cut.r.error().kind() == error_kind::deadline_exceeded);
   CHECK(cut.took < 2500ms);
 }
 

@@ -78,7 +78,7 @@ TEST_CASE("pool: a service that allows 40 requests a second slows the whole pool
   eo.max_requests_per_second = 40;
   emulator emu(eo);
   REQUIRE(emu.start());
-  auto o = client_options(emu).timeout(60s);
+  auto o = client_options(emu).deadline(60s);
   // The real polling schedule (1 s first wait), so the load is a batch's.
   client api(o);
   task_pool<client> pool(api);

@@ -267,14 +267,14 @@ TEST_CASE("CLI: --proxy, --noproxy and the environment; --verbose names the prox
 
   proxy_407 stub;
   auto auth = run_cli(against(emu, {"fetch", "djvu2pdf", "x", "--verbose", "--proxy",
-                                    dead_proxy(stub.port()), "--timeout", "5"}));
+                                    dead_proxy(stub.port()), "--deadline", "5"}));
   CHECK(auth.code == 5);
   CHECK_MESSAGE(has(auth.err, "the proxy 127.0.0.1:" + std::to_string(stub.port())), auth.err);
   CHECK_FALSE(has(auth.out + auth.err, password));
 
   const int dead = free_port();
-  auto down = run_cli(against(
-      emu, {"fetch", "djvu2pdf", "x", "--verbose", "--proxy", dead_proxy(dead), "--timeout", "2"}));
+  auto down = run_cli(against(emu, {"fetch", "djvu2pdf", "x", "--verbose", "--proxy",
+                                    dead_proxy(dead), "--deadline", "2"}));
   CHECK(down.code == 7);
   CHECK_MESSAGE(has(down.err, "could not connect to the proxy 127.0.0.1:" + std::to_string(dead)),
                 down.err);

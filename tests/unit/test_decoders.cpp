@@ -1,6 +1,10 @@
 // Decoders on the contract's samples and on malformed input, driven through
 // the decoder requirements exactly as the client drives them.
+#include "io_check.hpp"
+
 #include <taskfetch/decoders.hpp>
+#include <taskfetch/detail/file_sink.hpp>
+#include <taskfetch/detail/posix_file.hpp>
 
 #include <doctest/doctest.h>
 
@@ -10,6 +14,7 @@
 #include <sstream>
 
 using namespace taskfetch;
+using taskfetch::detail::file_sink;
 namespace fs = std::filesystem;
 
 namespace {
@@ -207,9 +212,11 @@ TEST_CASE("to_file writes atomically and never leaves or replaces a partial file
     ++files;
   }
   CHECK(files == 1);
-  // A directory that does not exist is an error value, not an exception.
+  // A directory that does not exist is an io error value, not an exception.
   decoders::to_file nowhere(tmp.path / "no" / "such" / "dir.pdf");
-  CHECK_FALSE(drive(nowhere, {{"x", "Pdf"}}));
+  auto n = drive(nowhere, {{"x", "Pdf"}});
+  REQUIRE_FALSE(n);
+  CHECK(n.error().kind() == error_kind::io);
 }
 
 TEST_CASE("file_sink keeps every byte in order across buffered, direct and writeback paths") {
@@ -313,8 +320,96 @@ TEST_CASE("file_sink: a target that appears while writing is replaced whole, a d
   fs::create_directory(dir_later);
   auto d = sink.commit();
   REQUIRE_FALSE(d);
+  CHECK(d.error().kind() == error_kind::io);
+  CHECK(d.error().message() == "cannot write " + dir_later.string() + ": Is a directory");
   CHECK(fs::is_directory(dir_later));
   CHECK(names_in(tmp.path) == std::vector<std::string>{"dir.csv", "late.csv"});
+}
+
+using detail::file_call;
+using detail::file_fault;
+
+TEST_CASE("file_sink: local failures are io errors naming the path, and leave nothing behind") {
+  temp_dir tmp;
+  const fs::path out = tmp.path / "book.pdf";
+  file_sink sink;
+
+  SUBCASE("missing folder") {
+    const fs::path lost = tmp.path / "no" / "such" / "book.pdf";
+    auto r = sink.open(lost);
+    REQUIRE_FALSE(r);
+    check_io(r.error(), lost, ENOENT);
+    CHECK(r.error().message() == "cannot create " + lost.string() + ": No such file or directory");
+  }
+  SUBCASE("permission refused (injected: root passes any chmod)") {
+    file_fault refuse(file_call::open, EACCES);
+    auto r = sink.open(out);
+    REQUIRE_FALSE(r);
+    check_io(r.error(), out, EACCES);
+    CHECK(r.error().message() == "cannot create " + out.string() + ": Permission denied");
+    CHECK(refuse.failures() >= 1);
+  }
+  SUBCASE("a directory in the way") {
+    fs::create_directory(out);
+    auto r = sink.open(out);
+    REQUIRE_FALSE(r);
+    check_io(r.error(), out, EISDIR);
+  }
+  SUBCASE("disk full on a large write") {
+    REQUIRE(sink.open(out));
+    file_fault full(file_call::write, ENOSPC);
+    const std::string big(file_sink::direct_write_min, 'x');
+    auto r = sink.write(big.data(), big.size());
+    REQUIRE_FALSE(r);
+    check_io(r.error(), out, ENOSPC);
+    CHECK(r.error().message() == "cannot write " + out.string() + ": No space left on device");
+    sink.discard();
+  }
+  SUBCASE("disk full found when the buffer is flushed at commit") {
+    { std::ofstream(out) << "old"; }
+    REQUIRE(sink.open(out));
+    REQUIRE(sink.write("abc", 3)); // buffered: the disk is not asked yet
+    file_fault full(file_call::write, ENOSPC);
+    auto r = sink.commit();
+    REQUIRE_FALSE(r);
+    check_io(r.error(), out, ENOSPC);
+    CHECK(slurp(out) == "old"); // the existing file is kept
+    CHECK(names_in(tmp.path) == std::vector<std::string>{"book.pdf"});
+    CHECK_FALSE(sink.is_open());
+  }
+  SUBCASE("fsync and rename failures at commit") {
+    { std::ofstream(out) << "old"; }
+    REQUIRE(sink.open(out));
+    REQUIRE(sink.write("new", 3));
+    {
+      file_fault broken(file_call::sync, EIO);
+      auto r = sink.commit();
+      REQUIRE_FALSE(r);
+      check_io(r.error(), out, EIO);
+      CHECK(r.error().message() == "cannot sync " + out.string() + ": Input/output error");
+    }
+    REQUIRE(sink.open(out)); // an existing target: a named temporary, renamed over it
+    REQUIRE(sink.write("new", 3));
+    file_fault cross(file_call::rename, EXDEV);
+    auto r = sink.commit();
+    REQUIRE_FALSE(r);
+    check_io(r.error(), out, EXDEV);
+    CHECK(r.error().message().rfind("cannot rename over " + out.string(), 0) == 0);
+    CHECK(slurp(out) == "old");
+    CHECK(names_in(tmp.path) == std::vector<std::string>{"book.pdf"});
+  }
+}
+
+TEST_CASE("to_file: a full disk is an io error of the fetch, not a malformed answer") {
+  temp_dir tmp;
+  const fs::path out = tmp.path / "book.pdf";
+  decoders::to_file d(out);
+  file_fault full(file_call::write, ENOSPC);
+  const std::string pdf = "%PDF-1.4 " + std::string(std::size_t{1} << 16, 'x');
+  auto r = drive(d, {{pdf, "Pdf"}}, pdf.size(), "%PDF-");
+  REQUIRE_FALSE(r);
+  check_io(r.error(), out, ENOSPC);
+  CHECK(names_in(tmp.path).empty());
 }
 
 TEST_CASE("callback decoder streams chunks and restarts on a new attempt") {

@@ -79,9 +79,10 @@ TEST_CASE("retry policy: what is retried, the budget, the backoff's bounds") {
     CHECK(is_retryable(net(c)));
   CHECK_FALSE(is_retryable(net(transport_errc::tls)));
   CHECK_FALSE(is_retryable(net(transport_errc::aborted)));
-  for (auto k : {error_kind::auth, error_kind::malformed_response, error_kind::decode,
-                 error_kind::task_failed, error_kind::not_found, error_kind::too_large,
-                 error_kind::timed_out, error_kind::cancelled})
+  for (auto k :
+       {error_kind::auth, error_kind::malformed_response, error_kind::decode,
+        error_kind::task_failed, error_kind::not_found, error_kind::too_large,
+        error_kind::deadline_exceeded, error_kind::cancelled, error_kind::io, error_kind::unknown})
     CHECK_FALSE(is_retryable(error(k, "x")));
 
   retry_settings s;

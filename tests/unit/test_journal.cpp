@@ -1,8 +1,12 @@
 // The batch journal: round trip, torn and corrupted records, replay rules,
 // and the batch runner's resume/resubmit decisions over the scripted transport.
+#include "io_check.hpp"
+
 #include <taskfetch/basic_client.hpp>
 #include <taskfetch/batch_runner.hpp>
 #include <taskfetch/detail/base64.hpp>
+#include <taskfetch/detail/posix_file.hpp>
+#include <taskfetch/detail/sha256.hpp>
 #include <taskfetch/endpoints.hpp>
 #include <taskfetch/journal.hpp>
 #include <taskfetch/testing/manual_clock.hpp>
@@ -111,6 +115,81 @@ TEST_CASE("file journal: corrupted records fail their checksum and are skipped")
   REQUIRE(es->size() == 1);
   CHECK((*es)[0].input == "b.png");
   CHECK(j.skipped() == 3);
+}
+
+using detail::file_call;
+using detail::file_fault;
+
+TEST_CASE("file journal: local failures are io errors naming the journal") {
+  temp_dir d("journal-io");
+  const fs::path p = d.path / "j";
+
+  SUBCASE("missing folder") {
+    const fs::path lost = d.path / "no" / "such" / "j";
+    file_journal j(lost);
+    auto es = j.load(); // nothing yet: a new journal
+    REQUIRE(es);
+    CHECK(es->empty());
+    auto r = j.append(submitted("a.png", "t1"));
+    REQUIRE_FALSE(r);
+    check_io(r.error(), lost, ENOENT);
+    CHECK(r.error().message() ==
+          "cannot open the journal " + lost.string() + ": No such file or directory");
+  }
+  SUBCASE("permission refused, disk full, fsync failing (injected: root passes any chmod)") {
+    struct {
+      file_call call;
+      int err;
+      const char *what;
+    } const faults[] = {{file_call::open, EACCES, "cannot open the journal "},
+                        {file_call::write, ENOSPC, "cannot write the journal "},
+                        {file_call::sync, EIO, "cannot sync the journal "}};
+    for (const auto &f : faults) {
+      file_journal j(p);
+      file_fault fault(f.call, f.err);
+      auto r = j.append(submitted("a.png", "t1"));
+      REQUIRE_FALSE(r);
+      check_io(r.error(), p, f.err);
+      CHECK(r.error().message() == f.what + p.string() + ": " + detail::errno_text(f.err));
+      CHECK(fault.failures() == 1);
+    }
+  }
+  SUBCASE("disk full (/dev/full)") {
+    if (!fs::exists("/dev/full")) return; // not in every sandbox; the injected case covers it
+    file_journal j("/dev/full");
+    auto r = j.append(submitted("a.png", "t1"));
+    REQUIRE_FALSE(r);
+    check_io(r.error(), "/dev/full", ENOSPC);
+  }
+  SUBCASE("unreadable: a folder where the journal should be") {
+    fs::create_directory(p);
+    file_journal j(p);
+    auto es = j.load();
+    REQUIRE_FALSE(es);
+    check_io(es.error(), p, EISDIR);
+  }
+}
+
+TEST_CASE("inputs and results that cannot be read are io errors naming them") {
+  temp_dir d("read-io");
+  const fs::path gone = d.path / "gone.png";
+  auto r = detail::read_whole_file(gone);
+  REQUIRE_FALSE(r);
+  check_io(r.error(), gone, ENOENT);
+  auto h = detail::sha256_file(gone);
+  REQUIRE_FALSE(h);
+  check_io(h.error(), gone, ENOENT);
+
+  const fs::path there = d.path / "there.png";
+  std::ofstream(there) << "bytes";
+  REQUIRE(detail::read_whole_file(there).value_or("") == "bytes");
+  file_fault broken(file_call::read, EIO);
+  auto bad = detail::read_whole_file(there);
+  REQUIRE_FALSE(bad);
+  check_io(bad.error(), there, EIO);
+  auto bad_hash = detail::sha256_file(there);
+  REQUIRE_FALSE(bad_hash);
+  check_io(bad_hash.error(), there, EIO);
 }
 
 TEST_CASE("replay: the latest submission wins; errors and expiry are counted") {

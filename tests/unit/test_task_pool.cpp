@@ -114,7 +114,7 @@ struct pool_fixture {
   test_client api;
   explicit pool_fixture(duration task_time)
       : svc(task_time),
-        api(options{}.base_url("https://api.test").bearer_token("tok").timeout(600s), svc.net,
+        api(options{}.base_url("https://api.test").bearer_token("tok").deadline(600s), svc.net,
             standard_retry(seeded()), svc.clock) {}
   pool_options inline_pool() {
     pool_options o;
@@ -270,11 +270,11 @@ TEST_CASE("a task's deadline and the pool's deadline end waits") {
     pool_fixture f(1h);
     task_pool<test_client> pool(f.api, f.inline_pool());
     call_options co;
-    co.timeout = 5s;
+    co.deadline = 5s;
     auto h = pool.fetch<rt>(f.svc.add_existing(f.svc.clock.now()), decoders::table{}, co);
     auto r = h.get(); // drives the pool on this thread
     REQUIRE_FALSE(r);
-    CHECK(r.error().kind() == error_kind::timed_out);
+    CHECK(r.error().kind() == error_kind::deadline_exceeded);
     CHECK(f.svc.clock.elapsed() <= 5s);
   }
   SUBCASE("the whole pool") {
@@ -286,7 +286,7 @@ TEST_CASE("a task's deadline and the pool's deadline end waits") {
     std::vector<task_handle<taskfetch::table>> hs;
     for (int i = 0; i < 3; ++i) hs.push_back(pool.fetch<rt>(f.svc.add_existing(f.svc.clock.now())));
     pool.wait_all();
-    for (auto &h : hs) CHECK(h.get().error().kind() == error_kind::timed_out);
+    for (auto &h : hs) CHECK(h.get().error().kind() == error_kind::deadline_exceeded);
     CHECK(f.svc.clock.elapsed() <= 12s);
   }
 }

@@ -30,7 +30,7 @@ public:
       : fn_(std::move(fn)), restart_(std::move(on_restart)) {}
 
   /// @brief A new answer.
-  status begin(const fetch_info &) {
+  result<void> begin(const fetch_info &) {
     if (delivered_ && restart_) restart_();
     delivered_ = 0;
     seen_ = false;
@@ -39,13 +39,13 @@ public:
   /// @brief Only the first result.
   bool want(std::size_t i) { return i == 0; }
   /// @brief Passes bytes on.
-  status write(std::size_t, const char *p, std::size_t n) {
+  result<void> write(std::size_t, const char *p, std::size_t n) {
     delivered_ += n;
     if (!fn_(p, n)) return error(error_kind::decode, "the receiver stopped the result");
     return {};
   }
   /// @brief Marks the result complete.
-  status end_result(std::size_t i, std::string_view) {
+  result<void> end_result(std::size_t i, std::string_view) {
     if (i == 0) seen_ = true;
     return {};
   }

@@ -34,7 +34,7 @@ public:
   explicit in_memory(std::string type = {}) : type_(std::move(type)) {}
 
   /// @brief A new answer: forget the last one, size the buffer.
-  status begin(const fetch_info &info) {
+  result<void> begin(const fetch_info &info) {
     bufs_.reset();
     reserve_ = detail::reservation_for(info.content_length);
     magic_.reset(Traits::magic, detail::result_kind_phrase(info.result_kind));
@@ -47,14 +47,14 @@ public:
     return true;
   }
   /// @brief Appends decoded bytes; checks the magic of the first result.
-  status write(std::size_t i, const char *p, std::size_t n) {
+  result<void> write(std::size_t i, const char *p, std::size_t n) {
     if (i == 0 && type_.empty())
       if (auto s = magic_.feed(p, n); !s) return s;
     bufs_.write(i, p, n);
     return {};
   }
   /// @brief Records the result's type.
-  status end_result(std::size_t i, std::string_view type) {
+  result<void> end_result(std::size_t i, std::string_view type) {
     auto &r = bufs_.end(i, type);
     if (i == 0 && type_.empty() && r.data.empty()) return magic_.at_end();
     return {};

@@ -3,9 +3,10 @@
 #pragma once
 
 #include <taskfetch/decoder.hpp>
+#include <taskfetch/detail/file_sink.hpp>
 #include <taskfetch/detail/magic_check.hpp>
 #include <taskfetch/detail/result_buffers.hpp>
-#include <taskfetch/file_sink.hpp>
+#include <taskfetch/file_result.hpp>
 
 #include <filesystem>
 #include <string_view>
@@ -17,7 +18,8 @@ namespace taskfetch::decoders {
 /// constant memory. The file appears only when the whole result was written
 /// and checked (temporary + fsync + rename); a failure never leaves a partial
 /// file and never replaces an existing one. The endpoint's magic ("%PDF-")
-/// is checked on the first bytes.
+/// is checked on the first bytes. A file system failure (missing folder,
+/// permission, full disk) is an error_kind::io naming the path.
 class to_file {
 public:
   /// @brief The decoder's value: where the file is and its size.
@@ -30,7 +32,7 @@ public:
   }
 
   /// @brief A new answer: drop any temporary of an earlier attempt.
-  status begin(const fetch_info &info) {
+  result<void> begin(const fetch_info &info) {
     sink_.discard();
     magic_.reset(info.magic, detail::result_kind_phrase(info.result_kind));
     seen_ = false;
@@ -39,14 +41,14 @@ public:
   /// @brief Only the first result goes to the file.
   bool want(std::size_t i) { return i == 0; }
   /// @brief Appends bytes; the temporary is created on the first write.
-  status write(std::size_t, const char *p, std::size_t n) {
+  result<void> write(std::size_t, const char *p, std::size_t n) {
     if (auto s = magic_.feed(p, n); !s) return s;
     if (!sink_.is_open())
       if (auto s = sink_.open(path_); !s) return s;
     return sink_.write(p, n);
   }
   /// @brief The first result ended; an empty one still makes a file.
-  status end_result(std::size_t i, std::string_view) {
+  result<void> end_result(std::size_t i, std::string_view) {
     if (i != 0) return {};
     seen_ = true;
     if (auto s = magic_.at_end(); !s) return s;
@@ -66,7 +68,7 @@ public:
 
 private:
   std::filesystem::path path_;
-  file_sink sink_;
+  detail::file_sink sink_;
   detail::magic_check magic_;
   bool seen_ = false;
 };

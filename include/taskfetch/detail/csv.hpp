@@ -38,7 +38,7 @@ using csv_rows = std::vector<std::vector<std::string>>;
 class csv_parser {
 public:
   /// @brief Feeds the next bytes. After an error every later call answers it.
-  status feed(std::string_view chunk) {
+  result<void> feed(std::string_view chunk) {
     if (failed_) return error_;
     for (std::size_t i = 0; i < chunk.size(); ++i) {
       const char c = chunk[i];
@@ -111,7 +111,7 @@ public:
 
   /// @brief The input is complete: ends the last row; an error if a quoted
   /// field is still open.
-  status finish() {
+  result<void> finish() {
     if (failed_) return error_;
     if (state_ == state::quoted) {
       line_ = quote_line_;
@@ -144,7 +144,7 @@ public:
 private:
   enum class state { field_start, unquoted, quoted, quote_in_quoted };
 
-  status fail(const std::string &what) {
+  result<void> fail(const std::string &what) {
     failed_ = true;
     error_ = error(error_kind::decode, "CSV line " + std::to_string(line_) + ": " + what);
     return error_;

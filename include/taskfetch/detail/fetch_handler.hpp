@@ -22,10 +22,10 @@ namespace taskfetch::detail {
 /// is still validated but never kept.
 struct no_result {
   using value_type = std::uint64_t;
-  status begin(const fetch_info &) { return {}; }
+  result<void> begin(const fetch_info &) { return {}; }
   bool want(std::size_t) { return false; }
-  status write(std::size_t, const char *, std::size_t) { return {}; }
-  status end_result(std::size_t, std::string_view) { return {}; }
+  result<void> write(std::size_t, const char *, std::size_t) { return {}; }
+  result<void> end_result(std::size_t, std::string_view) { return {}; }
   result<std::uint64_t> finish() { return std::uint64_t{0}; }
   void abort() noexcept {}
 };
@@ -69,7 +69,7 @@ public:
       return false;
     }
     if (clock_.now() >= deadline_) {
-      stop_reason_ = error_kind::timed_out;
+      stop_reason_ = error_kind::deadline_exceeded;
       return false;
     }
     if (co_.on_progress) co_.on_progress(received_, head_.content_length);
@@ -107,7 +107,8 @@ public:
     if (stop_reason_)
       return *stop_reason_ == error_kind::cancelled
                  ? error(error_kind::cancelled, "cancelled by the caller")
-                 : error(error_kind::timed_out, "the deadline passed while receiving the answer");
+                 : error(error_kind::deadline_exceeded,
+                         "the deadline passed while receiving the answer");
     if (scanner_.error_code() == scan_errc::none) {
       if (!delivered) return std::nullopt; // the transport's error says it
       if (scanner_.finish()) return std::nullopt;

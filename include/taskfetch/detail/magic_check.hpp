@@ -46,7 +46,7 @@ public:
 
   /// @brief Looks at the next bytes; an error_kind::decode error as soon as
   /// they differ from the magic.
-  status feed(const char *p, std::size_t n) {
+  result<void> feed(const char *p, std::size_t n) {
     if (verified()) return {};
     const std::size_t take = std::min(n, magic_.size() - head_.size());
     const std::size_t at = head_.size();
@@ -61,7 +61,7 @@ public:
   }
 
   /// @brief The result ended: an error if fewer bytes than the magic came.
-  status at_end() const {
+  result<void> at_end() const {
     if (verified()) return {};
     if (head_.empty())
       return error(error_kind::decode, "the result is not " + what_ +

@@ -3,6 +3,7 @@
 /// dependency of the HTTPS transport), as lower-case hex.
 #pragma once
 
+#include <taskfetch/detail/posix_file.hpp>
 #include <taskfetch/result.hpp>
 
 #include <openssl/evp.h>
@@ -56,20 +57,25 @@ struct file_digest {
   std::string sha256;     ///< hex digest
 };
 
-/// @brief Hashes the file at @p p.
+/// @brief Hashes the file at @p p; an io error naming it when it cannot be read.
 inline result<file_digest> sha256_file(const std::filesystem::path &p) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE *)> f(std::fopen(p.c_str(), "rb"), &std::fclose);
-  if (!f) return error(error_kind::invalid_argument, "cannot read " + p.string());
+  const int fd = open_file(p, O_RDONLY);
+  if (fd < 0) return io_error("cannot read " + p.string(), errno);
   sha256 h;
   file_digest d;
   std::string buf(1 << 16, '\0');
   for (;;) {
-    const std::size_t n = std::fread(buf.data(), 1, buf.size(), f.get());
+    const ::ssize_t n = read_some(fd, buf.data(), buf.size());
+    if (n < 0) {
+      const int e = errno;
+      (void)close_file(fd);
+      return io_error("cannot read " + p.string(), e);
+    }
     if (n == 0) break;
-    h.update(buf.data(), n);
-    d.size += n;
+    h.update(buf.data(), static_cast<std::size_t>(n));
+    d.size += static_cast<std::uint64_t>(n);
   }
-  if (std::ferror(f.get())) return error(error_kind::invalid_argument, "cannot read " + p.string());
+  (void)close_file(fd);
   d.sha256 = h.hex();
   return d;
 }
