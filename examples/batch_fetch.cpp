@@ -6,19 +6,19 @@
 //   no-such-task: not_found
 //   done 50, failed 1
 #include <taskfetch/batch.hpp>
-#include <taskfetch/emulator.hpp>
+#include <taskfetch/emulator/emulator.hpp>
 #include <taskfetch/taskfetch.hpp>
 
 #include <cstdio>
 
 int main() {
-  taskfetch::emulator emu;
+  taskfetch::emulation::emulator emu;
   if (!emu.start()) return 1;
   std::vector<std::string> ids;
   for (int i = 0; i < 50; ++i) {
-    taskfetch::emulator::task_spec t; // already Completed
+    taskfetch::emulation::task_spec t; // already Completed
     t.id = "task-" + std::to_string(i);
-    t.outcome = taskfetch::emulator::processed::completed("Csv", "0,1\nhello,world\n");
+    t.outcome = taskfetch::emulation::processed::completed("Csv", "0,1\nhello,world\n");
     ids.push_back(emu.add_task("recognize-table", t));
   }
   ids.push_back("no-such-task");

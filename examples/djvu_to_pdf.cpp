@@ -5,7 +5,7 @@
 //   state: Completed
 //   received 1092 of 1092 bytes
 //   wrote book.pdf: 783 bytes
-#include <taskfetch/emulator.hpp>
+#include <taskfetch/emulator/emulator.hpp>
 #include <taskfetch/taskfetch.hpp>
 
 #include <cstdio>
@@ -13,7 +13,7 @@
 #include <sstream>
 
 int main() {
-  taskfetch::emulator emu;
+  taskfetch::emulation::emulator emu;
   if (!emu.start()) return 1;
   taskfetch::client api{taskfetch::options{}
                             .base_url(emu.base_url())

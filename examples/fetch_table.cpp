@@ -3,7 +3,7 @@
 //   row 0: [0] [1] [2]
 //   row 1: [  Item          ] [Qty] [Price ]
 //   ... (7 rows)
-#include <taskfetch/emulator.hpp>
+#include <taskfetch/emulator/emulator.hpp>
 #include <taskfetch/taskfetch.hpp>
 
 #include <cstdio>
@@ -12,7 +12,7 @@
 
 int main() {
   // Stand-in for https://api.aspose.cloud: the emulator on a free loopback port.
-  taskfetch::emulator emu;
+  taskfetch::emulation::emulator emu;
   if (!emu.start()) return 1;
 
   taskfetch::client api{taskfetch::options{}

@@ -4,7 +4,7 @@
 //   Animals91: -
 //   Animals92: marked
 //   ...
-#include <taskfetch/emulator.hpp>
+#include <taskfetch/emulator/emulator.hpp>
 #include <taskfetch/taskfetch.hpp>
 
 #include <cstdio>
@@ -35,7 +35,7 @@ static std::string slurp(const char *path) {
 }
 
 int main() {
-  taskfetch::emulator emu;
+  taskfetch::emulation::emulator emu;
   if (!emu.start()) return 1;
   taskfetch::client api{taskfetch::options{}
                             .base_url(emu.base_url())

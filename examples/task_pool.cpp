@@ -6,7 +6,7 @@
 //   200 done, 0 failed, 0 in progress
 //   scan 0: 7 rows (task 3f6c...)
 //   the whole batch took about 2 s, one task takes 1 s
-#include <taskfetch/emulator.hpp>
+#include <taskfetch/emulator/emulator.hpp>
 #include <taskfetch/task_pool.hpp>
 #include <taskfetch/taskfetch.hpp>
 
@@ -15,10 +15,10 @@
 #include <vector>
 
 int main() {
-  taskfetch::emulator::options eo;
+  taskfetch::emulation::options eo;
   eo.pending_for = std::chrono::milliseconds(300);
   eo.processing_for = std::chrono::milliseconds(700);
-  taskfetch::emulator emu(eo);
+  taskfetch::emulation::emulator emu(eo);
   if (!emu.start()) return 1;
   taskfetch::client api{taskfetch::options{}
                             .base_url(emu.base_url())

@@ -4,7 +4,7 @@
 // Expected output:
 //   ok: survives two 503s
 //   ok: reports the service's message: the scan is blank
-#include <taskfetch/emulator.hpp>
+#include <taskfetch/emulator/emulator.hpp>
 #include <taskfetch/taskfetch.hpp>
 
 #include <cstdio>
@@ -25,7 +25,7 @@ static int check(bool ok, const char *what) {
 }
 
 int main() {
-  taskfetch::emulator emu;
+  taskfetch::emulation::emulator emu;
   if (!emu.start()) return 1;
   taskfetch::client api{taskfetch::options{}
                             .base_url(emu.base_url())
@@ -33,10 +33,10 @@ int main() {
   int failures = 0;
 
   // The service stumbles twice (503, retry after 0 s), then answers.
-  taskfetch::emulator::task_spec table;
-  table.outcome = taskfetch::emulator::processed::completed("Csv", "0,1\nTotal,26.20\n");
+  taskfetch::emulation::task_spec table;
+  table.outcome = taskfetch::emulation::processed::completed("Csv", "0,1\nTotal,26.20\n");
   const auto good = emu.add_task("recognize-table", table);
-  taskfetch::emulator::fault busy;
+  taskfetch::emulation::fault busy;
   busy.status = 503;
   busy.retry_after = "0";
   busy.times = 2;
@@ -45,8 +45,8 @@ int main() {
   failures += check(summarize(api, good) == "2 rows", "survives two 503s");
 
   // The task fails: your code shows the service's own message.
-  taskfetch::emulator::task_spec bad;
-  bad.outcome = taskfetch::emulator::processed::failed({"the scan is blank"});
+  taskfetch::emulation::task_spec bad;
+  bad.outcome = taskfetch::emulation::processed::failed({"the scan is blank"});
   std::string msg = summarize(api, emu.add_task("recognize-table", bad));
   failures += check(msg == "the scan is blank", ("reports the service's message: " + msg).c_str());
   return failures;

@@ -5,7 +5,7 @@
 //
 // Mixes the decoders (table rows, bytes, a file) and a failing id, so every
 // path that allocates runs many times. Exit 1 if RSS grew more than allowed.
-#include <taskfetch/emulator.hpp>
+#include <taskfetch/emulator/emulator.hpp>
 #include <taskfetch/taskfetch.hpp>
 
 #include <unistd.h>
@@ -30,14 +30,14 @@ int main(int argc, char **argv) {
     if (k == "--warmup") warmup = std::stol(argv[i + 1]);
     if (k == "--max-growth-kib") max_growth = std::stol(argv[i + 1]);
   }
-  taskfetch::emulator::options eo;
+  taskfetch::emulation::options eo;
   eo.log_limit = 0; // the emulator's own log would grow: this measures the client
-  taskfetch::emulator emu(eo);
+  taskfetch::emulation::emulator emu(eo);
   if (!emu.start()) return 1;
   std::vector<std::string> ids;
   for (int i = 0; i < 64; ++i) {
-    taskfetch::emulator::task_spec t;
-    t.outcome = taskfetch::emulator::processed::completed(
+    taskfetch::emulation::task_spec t;
+    t.outcome = taskfetch::emulation::processed::completed(
         "Csv",
         "0,1,2\n\"a, b\",c,d\n" + std::string(static_cast<std::size_t>(i) * 97, 'x') + ",1,2\n");
     ids.push_back(emu.add_task("recognize-table", t));

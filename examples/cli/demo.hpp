@@ -4,7 +4,7 @@
 
 #include "commands.hpp"
 
-#include <taskfetch/emulator.hpp>
+#include <taskfetch/emulator/emulator.hpp>
 #include <taskfetch/version.hpp>
 
 #include <atomic>
@@ -57,12 +57,12 @@ inline void print_table(const table &t) {
 
 /// taskfetch emulate [--port N] ...: serves until SIGINT/SIGTERM.
 inline int run_emulate(const args &a) {
-  emulator::options eo;
+  emulation::options eo;
   if (auto p = a.value("--port")) // 0: any free port (the printed URL tells which)
     eo.port = static_cast<int>(positive("--port", *p, 65535, true));
   if (auto w = a.value("--omr-words")) { // seed: Processing/NotFound, sdk: NotReady/TaskNotFound
     if (*w != "seed" && *w != "sdk") throw usage_error{"--omr-words must be seed or sdk"};
-    eo.omr_style = *w == "sdk" ? emulator::omr_words::sdk : emulator::omr_words::seed;
+    eo.omr_style = *w == "sdk" ? emulation::omr_words::sdk : emulation::omr_words::seed;
   }
   if (auto t = a.value("--threads")) eo.threads = positive("--threads", *t, 4096);
   if (auto m = a.value("--max-running"))
@@ -75,7 +75,7 @@ inline int run_emulate(const args &a) {
     eo.pending_for = t / 3;
     eo.processing_for = t - t / 3;
   }
-  emulator emu(eo);
+  emulation::emulator emu(eo);
   if (auto r = emu.start(); !r) {
     std::fprintf(stderr, "taskfetch: emulate: %s\n", r.error().message().c_str());
     return exit_network;
@@ -96,7 +96,7 @@ inline int run_emulate(const args &a) {
 inline int run_demo(const args &a) {
   using namespace detail_demo;
   progress out(verbosity_of(a) == verbosity::quiet ? verbosity::quiet : verbosity::normal);
-  emulator emu;
+  emulation::emulator emu;
   if (auto r = emu.start(); !r) {
     std::fprintf(stderr, "taskfetch: demo: %s\n", r.error().message().c_str());
     return exit_network;
@@ -105,7 +105,7 @@ inline int run_demo(const args &a) {
               emu.base_url().c_str());
   client api(options{}
                  .base_url(emu.base_url())
-                 .credentials(emulator::options{}.client_id, emulator::options{}.client_secret)
+                 .credentials(emulation::options{}.client_id, emulation::options{}.client_secret)
                  .deadline(std::chrono::seconds(60)));
 
   // 1. A table image: recognised into rows, printed as aligned columns.

@@ -4,7 +4,7 @@
 
 #include <taskfetch/client.hpp>
 #include <taskfetch/decoders.hpp>
-#include <taskfetch/emulator.hpp>
+#include <taskfetch/emulator/emulator.hpp>
 #include <taskfetch/endpoints.hpp>
 
 #include <doctest/doctest.h>
@@ -20,6 +20,7 @@ namespace it {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using namespace taskfetch;
+using emulation::emulator;
 
 using fast_client = basic_client<httplib_transport>;
 
@@ -59,8 +60,8 @@ inline std::string slurp(const fs::path &p) {
 }
 
 /// An emulator with instant tasks unless told otherwise.
-inline emulator::options fast_emulator() {
-  emulator::options o;
+inline emulation::options fast_emulator() {
+  emulation::options o;
   o.pending_for = 0ms;
   o.processing_for = 0ms;
   o.keep_alive_timeout = 2s;
@@ -69,9 +70,9 @@ inline emulator::options fast_emulator() {
 
 /// An emulator whose tasks are Pending for @p pending, then Processing for
 /// @p processing: tasks that take real time.
-inline emulator::options timed_emulator(std::chrono::milliseconds pending,
-                                        std::chrono::milliseconds processing) {
-  emulator::options o = fast_emulator();
+inline emulation::options timed_emulator(std::chrono::milliseconds pending,
+                                         std::chrono::milliseconds processing) {
+  emulation::options o = fast_emulator();
   o.pending_for = pending;
   o.processing_for = processing;
   return o;
@@ -102,9 +103,9 @@ inline std::string pdf_of(std::size_t n) {
   return s;
 }
 
-inline emulator::task_spec pdf_task(std::size_t n = 4096) {
-  emulator::task_spec t;
-  t.outcome = emulator::processed::completed("Pdf", pdf_of(n));
+inline emulation::task_spec pdf_task(std::size_t n = 4096) {
+  emulation::task_spec t;
+  t.outcome = emulation::processed::completed("Pdf", pdf_of(n));
   return t;
 }
 } // namespace it

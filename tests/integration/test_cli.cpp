@@ -143,14 +143,14 @@ TEST_CASE("CLI emulate: --omr-words, --rate-limit, --max-running, --threads, --p
 TEST_CASE("CLI exits 3, 4, 6, 7 and 8") {
   emulator emu(fast_emulator());
   REQUIRE(emu.start());
-  emulator::task_spec failed;
-  failed.outcome = emulator::processed::failed({"the page is upside down"});
+  emulation::task_spec failed;
+  failed.outcome = emulation::processed::failed({"the page is upside down"});
   auto r3 =
       run_cli(against(emu, {"fetch", "recognize-table", emu.add_task("recognize-table", failed)}));
   CHECK(r3.code == 3);
   CHECK(r3.err.find("the page is upside down") != std::string::npos);
   CHECK(run_cli(against(emu, {"fetch", "recognize-table", "unknown-id"})).code == 4);
-  emulator::task_spec slow;
+  emulation::task_spec slow;
   slow.processing_for = 60s;
   auto r6 = run_cli(against(
       emu, {"fetch", "recognize-table", emu.add_task("recognize-table", slow), "--deadline", "2"}));
@@ -164,8 +164,8 @@ TEST_CASE("CLI exits 3, 4, 6, 7 and 8") {
   auto r7 = run_cli({"fetch", "recognize-table", "x", "--base-url", "http://127.0.0.1:1",
                      "--client-id", "a", "--client-secret", "b", "--deadline", "2"});
   CHECK(r7.code == 7);
-  emulator::fault bad64;
-  bad64.what = emulator::fault::kind::invalid_base64;
+  emulation::fault bad64;
+  bad64.what = emulation::fault::kind::invalid_base64;
   bad64.times = 0;
   emu.inject(bad64);
   temp_dir tmp;
@@ -205,7 +205,7 @@ TEST_CASE(
 TEST_CASE("CLI over HTTPS: --ca-file trusts a private CA; without it exit 7 at once") {
   temp_dir tmp;
   const auto certs = test_certs::make(tmp.path);
-  emulator::options eo = fast_emulator();
+  emulation::options eo = fast_emulator();
   eo.cert_file = certs.server_cert.string();
   eo.key_file = certs.server_key.string();
   emulator emu(eo);

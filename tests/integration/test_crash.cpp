@@ -14,7 +14,7 @@
 using namespace it;
 
 TEST_CASE("crash test: kill -9 a journalled batch at random moments, rerun, lose nothing") {
-  emulator::options eo = fast_emulator();
+  emulation::options eo = fast_emulator();
   eo.pending_for = 60ms;
   eo.processing_for = 120ms;
   emulator emu(eo);

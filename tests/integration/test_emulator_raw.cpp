@@ -3,7 +3,7 @@
 #include <taskfetch/detail/base64.hpp>
 #include <taskfetch/detail/csv.hpp>
 #include <taskfetch/detail/sha256.hpp>
-#include <taskfetch/emulator.hpp>
+#include <taskfetch/emulator/emulator.hpp>
 
 #include <doctest/doctest.h>
 #include <httplib.h>
@@ -29,16 +29,17 @@
 
 namespace {
 using namespace std::chrono_literals;
-using taskfetch::emulator;
+namespace emulation = taskfetch::emulation;
+using emulation::emulator;
 using json = nlohmann::json;
-using fault = emulator::fault;
-using fkind = emulator::fault::kind;
+using fault = emulation::fault;
+using fkind = emulation::fault::kind;
 
 // A clock the test moves by hand.
 struct test_clock {
   std::shared_ptr<std::atomic<std::int64_t>> ms = std::make_shared<std::atomic<std::int64_t>>(0);
-  emulator::time_point base = std::chrono::system_clock::time_point(std::chrono::hours(470000));
-  std::function<emulator::time_point()> fn() const {
+  emulation::time_point base = std::chrono::system_clock::time_point(std::chrono::hours(470000));
+  std::function<emulation::time_point()> fn() const {
     auto m = ms;
     auto b = base;
     return [m, b] { return b + std::chrono::milliseconds(m->load()); };
@@ -46,8 +47,8 @@ struct test_clock {
   void advance(std::chrono::milliseconds d) { *ms += d.count(); }
 };
 
-emulator::options manual(const test_clock &c) {
-  emulator::options o;
+emulation::options manual(const test_clock &c) {
+  emulation::options o;
   o.now = c.fn();
   o.keep_alive_timeout = 2s;
   return o;
@@ -150,7 +151,7 @@ struct running {
   emulator emu;
   std::unique_ptr<httplib::Client> c;
   std::string tok;
-  explicit running(const std::function<void(emulator::options &)> &tweak = {})
+  explicit running(const std::function<void(emulation::options &)> &tweak = {})
       : emu([&] {
           auto o = manual(clk);
           if (tweak) tweak(o);
@@ -392,9 +393,9 @@ TEST_SUITE("emulator raw") {
   }
 
   TEST_CASE("OMR answers: no taskStatus, seed and SDK words, three formats") {
-    for (auto style : {emulator::omr_words::seed, emulator::omr_words::sdk}) {
+    for (auto style : {emulation::omr_words::seed, emulation::omr_words::sdk}) {
       CAPTURE(static_cast<int>(style));
-      const bool sdk = style == emulator::omr_words::sdk;
+      const bool sdk = style == emulation::omr_words::sdk;
       test_clock clk;
       auto o = manual(clk);
       o.omr_style = style;
@@ -494,8 +495,8 @@ TEST_SUITE("emulator raw") {
     auto c = client_of(emu);
     const auto tok = emu.issue_token();
 
-    emulator::task_spec polls;
-    polls.outcome = emulator::processed::completed("Csv", "0\r\nx\r\n");
+    emulation::task_spec polls;
+    polls.outcome = emulation::processed::completed("Csv", "0\r\nx\r\n");
     polls.pending_polls = 2;
     polls.processing_polls = 1;
     const auto pid = emu.add_task("recognize-table", polls);
@@ -506,7 +507,7 @@ TEST_SUITE("emulator raw") {
     CHECK(a.at("taskStatus") == "Completed");
     CHECK(decoded(a) == "0\r\nx\r\n");
 
-    emulator::task_spec timed;
+    emulation::task_spec timed;
     timed.pending_for = 5s;
     timed.id = "fixed-id";
     CHECK(emu.add_task("djvu2pdf", timed) == "fixed-id");
@@ -514,8 +515,8 @@ TEST_SUITE("emulator raw") {
     clk.advance(5s);
     CHECK(fetch(*c, tok, djvu_path, "fixed-id").at("taskStatus") == "Completed");
 
-    emulator::task_spec failing;
-    failing.outcome = emulator::processed::failed({"page 3 is blank"});
+    emulation::task_spec failing;
+    failing.outcome = emulation::processed::failed({"page 3 is blank"});
     failing.outcome.warnings = {"low contrast"};
     a = fetch(*c, tok, djvu_path, emu.add_task("djvu2pdf", failing));
     CHECK(a.at("taskStatus") == "Error");
@@ -584,7 +585,7 @@ TEST_SUITE("emulator raw") {
   }
 
   TEST_CASE("a large answer is streamed with an exact Content-Length") {
-    emulator::options o;
+    emulation::options o;
     o.keep_alive_timeout = 2s;
     emulator emu(o);
     REQUIRE(emu.start());
@@ -596,8 +597,8 @@ TEST_SUITE("emulator raw") {
     }
     big.resize(big.size() - 1); // not a multiple of 3: padding at the end
     const std::string sha = taskfetch::detail::sha256_hex(big);
-    emulator::task_spec spec;
-    spec.outcome = emulator::processed::completed("Pdf", std::move(big));
+    emulation::task_spec spec;
+    spec.outcome = emulation::processed::completed("Pdf", std::move(big));
     const auto id = emu.add_task("djvu2pdf", std::move(spec));
     const auto tok = emu.issue_token();
 
@@ -627,15 +628,15 @@ TEST_SUITE("emulator raw") {
   }
 
   TEST_CASE("faults at the raw HTTP level") {
-    emulator::options o;
+    emulation::options o;
     o.pending_for = 0ms;
     o.processing_for = 0ms;
     o.keep_alive_timeout = 2s;
     emulator emu(o);
     REQUIRE(emu.start());
     const auto tok = emu.issue_token();
-    emulator::task_spec spec;
-    spec.outcome = emulator::processed::completed("Csv", std::string(3000, 'c'));
+    emulation::task_spec spec;
+    spec.outcome = emulation::processed::completed("Csv", std::string(3000, 'c'));
     const auto id = emu.add_task("recognize-table", spec);
     const std::string url = std::string(table_path) + "?id=" + id;
     auto get = [&] {
@@ -714,7 +715,7 @@ TEST_SUITE("emulator raw") {
     SUBCASE("drop on submit: the task exists but the answer is lost") {
       fault f;
       f.what = fkind::drop_mid_body;
-      f.on = emulator::target::submit;
+      f.on = emulation::target::submit;
       f.after_bytes = 1000; // larger than the id: still drops the last byte
       emu.inject(f);
       auto c = client_of(emu);
@@ -819,7 +820,7 @@ TEST_SUITE("emulator raw") {
     SUBCASE("slow token endpoint") {
       fault f;
       f.what = fkind::delay;
-      f.on = emulator::target::token;
+      f.on = emulation::target::token;
       f.stall = 300ms;
       emu.inject(f);
       auto c = client_of(emu);
@@ -870,7 +871,7 @@ TEST_SUITE("emulator raw") {
   }
 
   TEST_CASE("stop() is quick with a stalled body and idle keep-alive connections") {
-    emulator::options o;
+    emulation::options o;
     o.keep_alive_timeout = 30s;
     emulator emu(o);
     REQUIRE(emu.start());
@@ -913,7 +914,7 @@ TEST_SUITE("emulator raw") {
   TEST_CASE("start() fails when the port is taken") {
     emulator a;
     REQUIRE(a.start());
-    emulator::options o;
+    emulation::options o;
     o.port = a.port();
     emulator b(o);
     auto st = b.start();
@@ -975,9 +976,9 @@ TEST_SUITE("emulator raw") {
   }
 
   TEST_CASE("GetTaskStatus speaks the OCR vocabulary for an OMR task, in either OMR style") {
-    for (auto style : {emulator::omr_words::seed, emulator::omr_words::sdk}) {
+    for (auto style : {emulation::omr_words::seed, emulation::omr_words::sdk}) {
       CAPTURE(static_cast<int>(style));
-      running run([&](emulator::options &o) {
+      running run([&](emulation::options &o) {
         o.omr_style = style;
         o.pending_for = o.processing_for = 100ms;
       });
@@ -1085,7 +1086,7 @@ TEST_SUITE("emulator raw") {
   }
 
   TEST_CASE("32 pooled keep-alive connections are all served at once by default") {
-    emulator::options o;
+    emulation::options o;
     o.keep_alive_timeout = 30s; // idle connections stay: only enough threads serve them all
     emulator emu(o);
     REQUIRE(emu.start());
@@ -1119,7 +1120,7 @@ TEST_SUITE("emulator raw") {
   }
 
   TEST_CASE("max_running: tasks beyond it queue FIFO, Pending until a slot frees") {
-    running run([](emulator::options &o) {
+    running run([](emulation::options &o) {
       o.max_running = 2;
       o.pending_for = 100ms;
       o.processing_for = 200ms; // a slot is held 300 ms
@@ -1156,7 +1157,7 @@ TEST_SUITE("emulator raw") {
   }
 
   TEST_CASE("max_running: a cancelled task keeps its slot until its time is up") {
-    running run([](emulator::options &o) {
+    running run([](emulation::options &o) {
       o.max_running = 1;
       o.pending_for = 100ms;
       o.processing_for = 200ms;
@@ -1181,7 +1182,7 @@ TEST_SUITE("emulator raw") {
   }
 
   TEST_CASE("max_requests_per_second: 429 with Retry-After 1 beyond the rate, tokens counted") {
-    running run([](emulator::options &o) { o.max_requests_per_second = 3; });
+    running run([](emulation::options &o) { o.max_requests_per_second = 3; });
     auto &clk = run.clk;
     auto &emu = run.emu;
     auto &c = run.c;

@@ -3,8 +3,8 @@
 #include "support.hpp"
 
 using namespace it;
-using fault = emulator::fault;
-using kind = emulator::fault::kind;
+using fault = emulation::fault;
+using kind = emulation::fault::kind;
 
 namespace {
 struct outcome {
@@ -17,7 +17,7 @@ struct outcome {
 outcome fetch_with(emulator &emu, std::optional<fault> f, options opts, std::string id = {}) {
   if (id.empty()) id = emu.add_task("djvu2pdf", pdf_task(65536));
   if (f) {
-    if (f->task_id.empty() && f->on != emulator::target::token) f->task_id = id;
+    if (f->task_id.empty() && f->on != emulation::target::token) f->task_id = id;
     emu.inject(*f);
   }
   temp_dir tmp;
@@ -148,14 +148,14 @@ TEST_CASE("Error with and without messages, and NotExist") {
   emulator emu(fast_emulator());
   REQUIRE(emu.start());
   const auto opts = client_options(emu);
-  emulator::task_spec with;
-  with.outcome = emulator::processed::failed({"page 3 is blank"});
+  emulation::task_spec with;
+  with.outcome = emulation::processed::failed({"page 3 is blank"});
   auto a = fetch_with(emu, std::nullopt, opts, emu.add_task("djvu2pdf", with));
   REQUIRE_FALSE(a.r);
   CHECK(a.r.error().kind() == error_kind::task_failed);
   CHECK(a.r.error().service_messages() == std::vector<std::string>{"page 3 is blank"});
-  emulator::task_spec without;
-  without.outcome = emulator::processed::failed({});
+  emulation::task_spec without;
+  without.outcome = emulation::processed::failed({});
   auto b = fetch_with(emu, std::nullopt, opts, emu.add_task("djvu2pdf", without));
   REQUIRE_FALSE(b.r);
   CHECK(b.r.error().kind() == error_kind::task_failed);
@@ -182,7 +182,7 @@ TEST_CASE("a slow token endpoint: waited for within the deadline, cut at it") {
   emulator emu(fast_emulator());
   REQUIRE(emu.start());
   fault slow = make(kind::delay);
-  slow.on = emulator::target::token;
+  slow.on = emulation::target::token;
   slow.stall = 500ms;
   auto ok = fetch_with(emu, slow, client_options(emu));
   REQUIRE(ok.r);

@@ -8,7 +8,7 @@
 using namespace it;
 
 TEST_CASE("submit, wait and fetch each endpoint against the emulator") {
-  emulator::options eo = fast_emulator();
+  emulation::options eo = fast_emulator();
   eo.pending_for = 30ms;
   eo.processing_for = 30ms;
   emulator emu(eo);
@@ -51,8 +51,8 @@ TEST_CASE("submit, wait and fetch each endpoint against the emulator") {
 }
 
 TEST_CASE("OMR answers in the SDK vocabulary (NotReady, TaskNotFound)") {
-  emulator::options eo = fast_emulator();
-  eo.omr_style = emulator::omr_words::sdk;
+  emulation::options eo = fast_emulator();
+  eo.omr_style = emulation::omr_words::sdk;
   eo.pending_for = 40ms;
   emulator emu(eo);
   REQUIRE(emu.start());
@@ -72,7 +72,7 @@ TEST_CASE("OMR answers in the SDK vocabulary (NotReady, TaskNotFound)") {
 
 TEST_CASE("status, cancel and expiry after 24 hours") {
   std::atomic<long long> offset_h{0};
-  emulator::options eo = fast_emulator();
+  emulation::options eo = fast_emulator();
   eo.now = [&] { return std::chrono::system_clock::now() + std::chrono::hours(offset_h.load()); };
   eo.token_lifetime = std::chrono::hours(100);
   emulator emu(eo);
@@ -95,7 +95,7 @@ TEST_CASE("status, cancel and expiry after 24 hours") {
 
 TEST_CASE("tokens: all three client-auth styles, expiry and refresh") {
   std::atomic<long long> offset_s{0};
-  emulator::options eo = fast_emulator();
+  emulation::options eo = fast_emulator();
   eo.now = [&] { return std::chrono::system_clock::now() + std::chrono::seconds(offset_s.load()); };
   eo.token_lifetime = 600s;
   emulator emu(eo);
@@ -141,7 +141,7 @@ TEST_CASE("tokens: all three client-auth styles, expiry and refresh") {
 TEST_CASE("HTTPS with a private CA; a certificate failure is not retried") {
   temp_dir tmp;
   const auto certs = test_certs::make(tmp.path);
-  emulator::options eo = fast_emulator();
+  emulation::options eo = fast_emulator();
   eo.cert_file = certs.server_cert.string();
   eo.key_file = certs.server_key.string();
   emulator emu(eo);

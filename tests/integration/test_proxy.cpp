@@ -33,8 +33,8 @@ std::string dead_proxy(int port) {
 }
 
 // An emulator serving HTTPS with a certificate of @p certs' CA.
-emulator::options tls_emulator(const test_certs::files &certs) {
-  emulator::options eo = fast_emulator();
+emulation::options tls_emulator(const test_certs::files &certs) {
+  emulation::options eo = fast_emulator();
   eo.cert_file = certs.server_cert.string();
   eo.key_file = certs.server_key.string();
   return eo;

@@ -55,7 +55,7 @@ struct processed {
   }
 };
 
-namespace detail_proc {
+namespace detail {
 inline std::string table_csv(const submission &s) {
   const std::string h = taskfetch::detail::sha256_hex(s.image);
   taskfetch::detail::csv_rows rows{
@@ -132,13 +132,13 @@ inline std::string djvu_info(const std::string &d) {
   return std::to_string(w) + " x " + std::to_string(h) + " pixels at " + std::to_string(dpi) +
          " dpi";
 }
-} // namespace detail_proc
+} // namespace detail
 
 /// @brief The default processor: believable, deterministic results.
 inline processed default_processor(const submission &s) {
   if (s.endpoint == "recognize-table") {
     if (s.image.empty()) return processed::failed({"the image is empty"});
-    const std::string csv = detail_proc::table_csv(s);
+    const std::string csv = detail::table_csv(s);
     if (s.result_type == "Text") {
       auto rows = taskfetch::detail::parse_csv(csv);
       std::string text;
@@ -160,7 +160,7 @@ inline processed default_processor(const submission &s) {
     if (s.image.empty()) return processed::failed({"no image to recognise"});
     if (s.omr_file.empty())
       return processed::failed({"the recognition pattern (omrFile) is empty"});
-    return processed::completed(s.output_format, detail_proc::omr_result(s));
+    return processed::completed(s.output_format, detail::omr_result(s));
   }
   if (s.endpoint == "djvu2pdf") {
     if (s.image.compare(0, 8, "AT&TFORM") != 0)
@@ -169,7 +169,7 @@ inline processed default_processor(const submission &s) {
     return processed::completed("Pdf",
                                 write_text_pdf({{"Converted from DjVu by the taskfetch emulator",
                                                  "Input: " + std::to_string(s.image.size()) +
-                                                     " bytes, " + detail_proc::djvu_info(s.image),
+                                                     " bytes, " + detail::djvu_info(s.image),
                                                  "SHA-256: " + h.substr(0, 32), h.substr(32)}}));
   }
   return processed::failed({"unknown operation " + s.endpoint});
