@@ -41,7 +41,7 @@ public:
   emulator &operator=(const emulator &) = delete;
 
   /// @brief Binds and starts serving; an error if the port cannot be bound.
-  status start() {
+  result<void> start() {
     if (server_.started()) return {};
     s_->stopping = false;
     auto st = s_;

@@ -49,7 +49,7 @@ public:
 
   /// @brief Binds as @p o says and serves @p h; an error if the port cannot
   /// be bound or the certificate loaded.
-  status start(const options &o, handler h) {
+  result<void> start(const options &o, handler h) {
     if (server_) return {};
     tls_ = false;
     if (!o.cert_file.empty() && !o.key_file.empty()) {
