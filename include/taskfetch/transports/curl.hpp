@@ -8,24 +8,25 @@
 #include <taskfetch/detail/proxy.hpp>
 #include <taskfetch/detail/url.hpp>
 #include <taskfetch/http.hpp>
-#include <taskfetch/transports/httplib.hpp> // httplib_options: the same settings
+#include <taskfetch/transport_settings.hpp>
 
 #include <curl/curl.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace taskfetch {
-
-/// @brief Settings of curl_transport: the same as httplib_transport's.
-using curl_options = httplib_options;
 
 namespace detail {
 
@@ -63,7 +64,7 @@ inline void curl_global_once() {
 class curl_transport {
 public:
   /// @brief A transport for @p o. A bad base URL is reported by send().
-  explicit curl_transport(curl_options o) : s_(std::make_unique<shared>()) {
+  explicit curl_transport(transport_settings o) : s_(std::make_unique<shared>()) {
     detail::curl_global_once();
     s_->opts = std::move(o);
     auto u = detail::checked_base_url(s_->opts.base_url, s_->opts.allow_insecure_http);
@@ -80,7 +81,8 @@ public:
     s_->proxy = std::move(*route);
   }
 
-  /// @brief The transport requirement (see httplib_transport::send).
+  /// @brief Sends @p req; the answer's head and body go to @p h as they
+  /// arrive (the transport requirement, docs/policies.md).
   send_result send(const request &req, response_handler &h) {
     if (s_->config_error) return *s_->config_error;
     lease conn(*s_);
@@ -105,7 +107,7 @@ public:
     if (req.time_left) curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms(*req.time_left));
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, s_->opts.verify_certificate ? 1L : 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, s_->opts.verify_certificate ? 2L : 0L);
-    // The proxy resolved with httplib_transport's rules; "" for both keeps
+    // The proxy resolved by detail::resolve_proxy, as for httplib_transport; "" for both keeps
     // libcurl from reading the environment on its own.
     const std::string proxy_url = s_->proxy ? s_->proxy->url() : std::string();
     curl_easy_setopt(c, CURLOPT_PROXY, proxy_url.c_str());
@@ -178,7 +180,7 @@ private:
   using handle = std::unique_ptr<CURL, handle_deleter>;
 
   struct shared {
-    curl_options opts;
+    transport_settings opts;
     std::optional<error> config_error;
     std::string root;
     std::optional<detail::proxy_route> proxy;

@@ -7,7 +7,7 @@
 #include <taskfetch/detail/proxy.hpp>
 #include <taskfetch/detail/url.hpp>
 #include <taskfetch/http.hpp>
-#include <taskfetch/proxy.hpp>
+#include <taskfetch/transport_settings.hpp>
 
 #include <httplib.h>
 
@@ -37,20 +37,6 @@
 #endif
 
 namespace taskfetch {
-
-/// @brief Settings of httplib_transport.
-struct httplib_options {
-  std::string base_url = "https://api.aspose.cloud"; ///< scheme://host[:port][/prefix]
-  std::chrono::milliseconds connect_timeout{10000};  ///< TCP (and TLS) connect
-  std::chrono::milliseconds read_timeout{60000};     ///< longest silence while reading
-  std::chrono::milliseconds write_timeout{60000};    ///< longest stall while sending
-  std::string ca_file;                  ///< extra trusted CA (PEM), added to the system store
-  bool verify_certificate = true;       ///< verify the server's certificate (keep it on)
-  bool allow_insecure_http = false;     ///< http:// to non-loopback hosts
-  std::size_t max_connections = 16;     ///< connections kept; callers beyond wait
-  std::uint64_t max_response_bytes = 0; ///< answer size cap; 0: none
-  proxy_settings proxy;                 ///< HTTP proxy; by default from the environment
-};
 
 namespace detail {
 
@@ -237,7 +223,7 @@ private:
 class httplib_transport {
 public:
   /// @brief A transport for @p o. A bad base URL is reported by send().
-  explicit httplib_transport(httplib_options o) : s_(std::make_unique<shared>()) {
+  explicit httplib_transport(transport_settings o) : s_(std::make_unique<shared>()) {
     s_->opts = std::move(o);
     auto u = detail::checked_base_url(s_->opts.base_url, s_->opts.allow_insecure_http);
     if (!u) {
@@ -373,7 +359,7 @@ private:
   };
 
   struct shared {
-    httplib_options opts;
+    transport_settings opts;
     std::optional<error> config_error;
     bool tls = false;
     std::string host; // without IPv6 brackets
