@@ -77,7 +77,7 @@ struct tunnel_failure {
   std::string why;        ///< otherwise: why the proxy could not be reached
 };
 
-namespace tunnel_detail {
+// A TCP connection to @p a, given up after @p limit; -1 on failure.
 inline int connect_within(const addrinfo &a, std::chrono::milliseconds limit, bool &timed_out) {
   const int fd = ::socket(a.ai_family, a.ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a.ai_protocol);
   if (fd < 0) return -1;
@@ -125,7 +125,6 @@ inline int read_connect_status(int fd, std::chrono::milliseconds limit, bool &ti
   }
   return status;
 }
-} // namespace tunnel_detail
 
 /// @brief Opens a socket to @p target_host:@p target_port through the proxy
 /// @p p with CONNECT; -1 and @p f filled on failure.
@@ -143,7 +142,7 @@ inline int open_tunnel(const proxy_route &p, const std::string &target_host, int
   }
   int fd = -1;
   for (addrinfo *a = list; a && fd < 0; a = a->ai_next)
-    fd = tunnel_detail::connect_within(*a, connect_limit, f.timed_out);
+    fd = connect_within(*a, connect_limit, f.timed_out);
   ::freeaddrinfo(list);
   if (fd < 0) {
     f.why = f.timed_out ? "connect timed out" : "connection refused or unreachable";
@@ -166,7 +165,7 @@ inline int open_tunnel(const proxy_route &p, const std::string &target_host, int
     sent += static_cast<std::size_t>(n);
   }
   bool slow = false;
-  const int status = tunnel_detail::read_connect_status(fd, read_limit, slow);
+  const int status = read_connect_status(fd, read_limit, slow);
   if (status >= 200 && status < 300) return fd;
   ::close(fd);
   if (status > 0) {
