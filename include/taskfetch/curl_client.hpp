@@ -4,7 +4,7 @@
 #pragma once
 
 #include <taskfetch/basic_client.hpp>
-#include <taskfetch/client.hpp>
+#include <taskfetch/options.hpp>
 #include <taskfetch/transports/curl.hpp>
 
 namespace taskfetch {
@@ -14,7 +14,7 @@ class curl_client : public basic_client<curl_transport> {
 public:
   /// @brief A client for @p opts.
   explicit curl_client(options opts)
-      : basic_client(opts, curl_transport(transport_options(opts))) {}
+      : basic_client(opts, curl_transport(transport_settings_for(opts))) {}
 };
 
 } // namespace taskfetch

@@ -8,6 +8,7 @@
 #include <taskfetch/proxy.hpp>
 #include <taskfetch/result.hpp>
 #include <taskfetch/task_state.hpp>
+#include <taskfetch/transport_settings.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -138,6 +139,22 @@ private:
   std::string token_path_ = "/connect/token";
   proxy_settings proxy_;
 };
+
+/// @brief The settings either shipped transport needs to serve a client made
+/// with @p o (the write timeout is the read timeout).
+inline transport_settings transport_settings_for(const options &o) {
+  transport_settings t;
+  t.base_url = o.base_url();
+  t.connect_timeout = o.connect_timeout();
+  t.read_timeout = o.read_timeout();
+  t.write_timeout = o.read_timeout();
+  t.ca_file = o.ca_file();
+  t.allow_insecure_http = o.allow_insecure_http();
+  t.max_connections = o.max_connections();
+  t.max_response_bytes = o.max_response_bytes();
+  t.proxy = o.proxy();
+  return t;
+}
 
 /// @brief Per-call settings: deadline, cancellation and progress callbacks.
 struct call_options {

@@ -92,8 +92,7 @@ inline options client_options(const emulator &emu) {
 }
 
 inline fast_client make_client(options o) {
-  auto t = transport_options(o);
-  return fast_client(o, httplib_transport(t), fast_retry());
+  return fast_client(o, httplib_transport(transport_settings_for(o)), fast_retry());
 }
 
 /// A PDF result of @p n bytes.

@@ -41,7 +41,7 @@ TEST_CASE("the client runs every endpoint whether the submit answer is a JSON st
   REQUIRE(emu.start());
   const auto o = client_options(emu);
   auto plain = make_client(o);
-  json_accept_transport jt{httplib_transport(transport_options(o))};
+  json_accept_transport jt{httplib_transport(transport_settings_for(o))};
   basic_client<json_accept_transport> json_api(o, std::move(jt), fast_retry());
   const image_input table{"PNG", ocr_settings{}};
   const omr_input form{{"form"}, "pattern", omr_format::csv, 35};

@@ -33,7 +33,7 @@ using counted_client = basic_client<counting_transport>;
 
 counted_client make_counted(const emulator &emu) {
   auto o = client_options(emu);
-  return counted_client(o, counting_transport{httplib_transport(transport_options(o))},
+  return counted_client(o, counting_transport{httplib_transport(transport_settings_for(o))},
                         fast_retry());
 }
 } // namespace

@@ -20,7 +20,7 @@ namespace {
 const std::string password = "pr0xy-s3cret"; // must never show up anywhere
 
 template <class T> basic_client<T> client_with(const options &o) {
-  return basic_client<T>(o, T(transport_options(o)), fast_retry());
+  return basic_client<T>(o, T(transport_settings_for(o)), fast_retry());
 }
 
 // Through @p proxy, whatever the environment of the machine running the tests says.
@@ -310,7 +310,7 @@ TEST_CASE_TEMPLATE("the proxy's credentials never reach the service through the 
   const int port = server.bind_to_any_port("127.0.0.1");
   std::thread th([&] { server.listen_after_bind(); });
   tiny_proxy tp({port}, "taskfetch", password);
-  httplib_options o;
+  transport_settings o;
   o.base_url = "https://127.0.0.1:" + std::to_string(port);
   o.ca_file = certs.ca_cert.string();
   o.proxy.url = tp.url();

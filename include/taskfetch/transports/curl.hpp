@@ -5,27 +5,27 @@
 /// cpp-httplib 0.11 reads 4 KiB at a time (docs/BENCHMARKS.md).
 #pragma once
 
+#include <taskfetch/detail/connection_pool.hpp>
 #include <taskfetch/detail/proxy.hpp>
 #include <taskfetch/detail/url.hpp>
 #include <taskfetch/http.hpp>
-#include <taskfetch/transports/httplib.hpp> // httplib_options: the same settings
+#include <taskfetch/transport_settings.hpp>
 
 #include <curl/curl.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
-#include <condition_variable>
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <vector>
+#include <string_view>
 
 namespace taskfetch {
-
-/// @brief Settings of curl_transport: the same as httplib_transport's.
-using curl_options = httplib_options;
 
 namespace detail {
 
@@ -63,9 +63,8 @@ inline void curl_global_once() {
 class curl_transport {
 public:
   /// @brief A transport for @p o. A bad base URL is reported by send().
-  explicit curl_transport(curl_options o) : s_(std::make_unique<shared>()) {
+  explicit curl_transport(transport_settings o) : s_(std::make_unique<shared>(std::move(o))) {
     detail::curl_global_once();
-    s_->opts = std::move(o);
     auto u = detail::checked_base_url(s_->opts.base_url, s_->opts.allow_insecure_http);
     if (!u) {
       s_->config_error = u.error();
@@ -80,11 +79,15 @@ public:
     s_->proxy = std::move(*route);
   }
 
-  /// @brief The transport requirement (see httplib_transport::send).
+  /// @brief Sends @p req; the answer's head and body go to @p h as they
+  /// arrive (the transport requirement, docs/policies.md).
   send_result send(const request &req, response_handler &h) {
     if (s_->config_error) return *s_->config_error;
-    lease conn(*s_);
-    CURL *c = conn.get();
+    handle_pool::lease conn(s_->pool, [] { return handle(curl_easy_init()); });
+    CURL *c = conn.get().get();
+    if (!c) // not kept: the next request tries again
+      return error(error_kind::transport, "HTTP transport error: libcurl could not make a handle")
+          .with_transport(transport_errc::other);
     curl_easy_reset(c); // options only; the connection stays open
     call st{h, c, s_->opts.max_response_bytes, s_->proxy.has_value()};
     const std::string url = s_->root + req.target;
@@ -105,7 +108,7 @@ public:
     if (req.time_left) curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms(*req.time_left));
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, s_->opts.verify_certificate ? 1L : 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, s_->opts.verify_certificate ? 2L : 0L);
-    // The proxy resolved with httplib_transport's rules; "" for both keeps
+    // The proxy resolved by detail::resolve_proxy, as for httplib_transport; "" for both keeps
     // libcurl from reading the environment on its own.
     const std::string proxy_url = s_->proxy ? s_->proxy->url() : std::string();
     curl_easy_setopt(c, CURLOPT_PROXY, proxy_url.c_str());
@@ -166,26 +169,22 @@ public:
   }
 
   /// @brief Easy handles created so far (for tests and benchmarks).
-  std::size_t connections_opened() const noexcept {
-    std::lock_guard<std::mutex> lk(s_->m);
-    return s_->opened;
-  }
+  std::size_t connections_opened() const noexcept { return s_->pool.opened(); }
 
 private:
   struct handle_deleter {
     void operator()(CURL *c) const noexcept { curl_easy_cleanup(c); }
   };
   using handle = std::unique_ptr<CURL, handle_deleter>;
+  using handle_pool = detail::connection_pool<handle>;
 
   struct shared {
-    curl_options opts;
+    explicit shared(transport_settings o) : opts(std::move(o)), pool(opts.max_connections) {}
+    transport_settings opts;
     std::optional<error> config_error;
     std::string root;
     std::optional<detail::proxy_route> proxy;
-    mutable std::mutex m;
-    std::condition_variable cv;
-    std::vector<handle> idle;
-    std::size_t in_use = 0, opened = 0;
+    handle_pool pool;
   };
 
   // The state of one transfer, seen by curl's callbacks.
@@ -274,37 +273,6 @@ private:
       return CURLE_SSL_CACERT_BADFILE;
     return CURLE_OK;
   }
-
-  class lease {
-  public:
-    explicit lease(shared &s) : s_(s) {
-      std::unique_lock<std::mutex> lk(s_.m);
-      const std::size_t cap = s_.opts.max_connections ? s_.opts.max_connections : 1;
-      s_.cv.wait(lk, [&] { return !s_.idle.empty() || s_.in_use < cap; });
-      ++s_.in_use;
-      if (!s_.idle.empty()) {
-        h_ = std::move(s_.idle.back());
-        s_.idle.pop_back();
-      } else {
-        ++s_.opened;
-        lk.unlock();
-        h_.reset(curl_easy_init());
-      }
-    }
-    ~lease() {
-      {
-        std::lock_guard<std::mutex> lk(s_.m);
-        --s_.in_use;
-        if (h_) s_.idle.push_back(std::move(h_));
-      }
-      s_.cv.notify_one();
-    }
-    CURL *get() const noexcept { return h_.get(); }
-
-  private:
-    shared &s_;
-    handle h_;
-  };
 
   std::unique_ptr<shared> s_;
 };

@@ -4,10 +4,11 @@
 #pragma once
 
 #include <taskfetch/detail/base64.hpp>
+#include <taskfetch/detail/connection_pool.hpp>
 #include <taskfetch/detail/proxy.hpp>
 #include <taskfetch/detail/url.hpp>
 #include <taskfetch/http.hpp>
-#include <taskfetch/proxy.hpp>
+#include <taskfetch/transport_settings.hpp>
 
 #include <httplib.h>
 
@@ -21,15 +22,12 @@
 
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
-#include <vector>
 
 #ifdef CPPHTTPLIB_OPENSSL_SUPPORT
 #include <openssl/x509.h>
@@ -37,20 +35,6 @@
 #endif
 
 namespace taskfetch {
-
-/// @brief Settings of httplib_transport.
-struct httplib_options {
-  std::string base_url = "https://api.aspose.cloud"; ///< scheme://host[:port][/prefix]
-  std::chrono::milliseconds connect_timeout{10000};  ///< TCP (and TLS) connect
-  std::chrono::milliseconds read_timeout{60000};     ///< longest silence while reading
-  std::chrono::milliseconds write_timeout{60000};    ///< longest stall while sending
-  std::string ca_file;                  ///< extra trusted CA (PEM), added to the system store
-  bool verify_certificate = true;       ///< verify the server's certificate (keep it on)
-  bool allow_insecure_http = false;     ///< http:// to non-loopback hosts
-  std::size_t max_connections = 16;     ///< connections kept; callers beyond wait
-  std::uint64_t max_response_bytes = 0; ///< answer size cap; 0: none
-  proxy_settings proxy;                 ///< HTTP proxy; by default from the environment
-};
 
 namespace detail {
 
@@ -93,7 +77,7 @@ struct tunnel_failure {
   std::string why;        ///< otherwise: why the proxy could not be reached
 };
 
-namespace tunnel_detail {
+// A TCP connection to @p a, given up after @p limit; -1 on failure.
 inline int connect_within(const addrinfo &a, std::chrono::milliseconds limit, bool &timed_out) {
   const int fd = ::socket(a.ai_family, a.ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a.ai_protocol);
   if (fd < 0) return -1;
@@ -141,7 +125,6 @@ inline int read_connect_status(int fd, std::chrono::milliseconds limit, bool &ti
   }
   return status;
 }
-} // namespace tunnel_detail
 
 /// @brief Opens a socket to @p target_host:@p target_port through the proxy
 /// @p p with CONNECT; -1 and @p f filled on failure.
@@ -159,7 +142,7 @@ inline int open_tunnel(const proxy_route &p, const std::string &target_host, int
   }
   int fd = -1;
   for (addrinfo *a = list; a && fd < 0; a = a->ai_next)
-    fd = tunnel_detail::connect_within(*a, connect_limit, f.timed_out);
+    fd = connect_within(*a, connect_limit, f.timed_out);
   ::freeaddrinfo(list);
   if (fd < 0) {
     f.why = f.timed_out ? "connect timed out" : "connection refused or unreachable";
@@ -182,7 +165,7 @@ inline int open_tunnel(const proxy_route &p, const std::string &target_host, int
     sent += static_cast<std::size_t>(n);
   }
   bool slow = false;
-  const int status = tunnel_detail::read_connect_status(fd, read_limit, slow);
+  const int status = read_connect_status(fd, read_limit, slow);
   if (status >= 200 && status < 300) return fd;
   ::close(fd);
   if (status > 0) {
@@ -237,8 +220,7 @@ private:
 class httplib_transport {
 public:
   /// @brief A transport for @p o. A bad base URL is reported by send().
-  explicit httplib_transport(httplib_options o) : s_(std::make_unique<shared>()) {
-    s_->opts = std::move(o);
+  explicit httplib_transport(transport_settings o) : s_(std::make_unique<shared>(std::move(o))) {
     auto u = detail::checked_base_url(s_->opts.base_url, s_->opts.allow_insecure_http);
     if (!u) {
       s_->config_error = u.error();
@@ -268,7 +250,8 @@ public:
   /// HTTP status; network failures are error_kind::transport values.
   send_result send(const request &req, response_handler &h) {
     if (s_->config_error) return *s_->config_error;
-    lease conn(*s_);
+    client_pool::lease conn(s_->pool, [this] { return s_->make(); });
+    httplib::ClientImpl &c = *conn.get();
 
     httplib::Request r;
     r.method = std::string(to_string(req.method));
@@ -328,20 +311,20 @@ public:
                             static_cast<time_t>((d.count() % 1000) * 1000));
     };
     const auto [cs, cu] = limit(s_->opts.connect_timeout);
-    conn->set_connection_timeout(cs, cu);
+    c.set_connection_timeout(cs, cu);
     const auto [rs, ru] = limit(s_->opts.read_timeout);
-    conn->set_read_timeout(rs, ru);
+    c.set_read_timeout(rs, ru);
 
     httplib::Response res;
     httplib::Error err = httplib::Error::Success;
-    const bool ok = conn->send(r, res, err);
+    const bool ok = c.send(r, res, err);
     if (too_large)
       return error(error_kind::too_large, "the answer is larger than the configured cap of " +
                                               std::to_string(cap) + " bytes");
     if (proxy_auth) return detail::proxy_refused_error(*s_->proxy, 407);
     if (ok && !stopped) return {};
     if (s_->proxy && !stopped) {
-      const detail::tunnel_failure f = conn.tunnel_failure();
+      const detail::tunnel_failure f = tunnel_failure_of(c);
       if (f.status) return detail::proxy_refused_error(*s_->proxy, f.status);
       if (f.timed_out)
         return detail::proxy_connect_error(*s_->proxy, f.why)
@@ -358,59 +341,46 @@ public:
   }
 
   /// @brief Connections opened so far (for tests and benchmarks).
-  std::size_t connections_opened() const noexcept {
-    std::lock_guard<std::mutex> lk(s_->m);
-    return s_->opened;
-  }
+  std::size_t connections_opened() const noexcept { return s_->pool.opened(); }
 
 private:
-  // One pooled connection; tunnel is set when it goes through a proxy's CONNECT.
-  struct pooled {
-    std::unique_ptr<httplib::ClientImpl> client;
-#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
-    detail::tunnel_client *tunnel = nullptr;
-#endif
-  };
+  using client_pool = detail::connection_pool<std::unique_ptr<httplib::ClientImpl>>;
 
   struct shared {
-    httplib_options opts;
+    explicit shared(transport_settings o) : opts(std::move(o)), pool(opts.max_connections) {}
+    transport_settings opts;
     std::optional<error> config_error;
     bool tls = false;
     std::string host; // without IPv6 brackets
     int port = 0;
     std::string prefix; // path prefix of the base URL
     std::optional<detail::proxy_route> proxy;
-    mutable std::mutex m;
-    std::condition_variable cv;
-    std::vector<pooled> idle;
-    std::size_t in_use = 0;
-    std::size_t opened = 0;
+    client_pool pool;
 
-    pooled make() {
-      pooled p;
+    // A client for one keep-alive connection; it opens the socket on its first request.
+    std::unique_ptr<httplib::ClientImpl> make() const {
+      std::unique_ptr<httplib::ClientImpl> c;
 #ifdef CPPHTTPLIB_OPENSSL_SUPPORT
       httplib::SSLClient *ssl = nullptr;
       if (tls && proxy) {
         auto t = std::make_unique<detail::tunnel_client>(host, port, *proxy);
-        p.tunnel = t.get();
         ssl = t.get();
-        p.client = std::move(t);
+        c = std::move(t);
       } else if (tls) {
         auto t = std::make_unique<httplib::SSLClient>(host, port);
         ssl = t.get();
-        p.client = std::move(t);
+        c = std::move(t);
       }
 #endif
-      if (!p.client) {
-        p.client = std::make_unique<httplib::ClientImpl>(host, port);
+      if (!c) {
+        c = std::make_unique<httplib::ClientImpl>(host, port);
         // Plain HTTP: httplib sends absolute URIs to the proxy, and the
         // credentials are for the proxy alone.
         if (proxy) {
-          p.client->set_proxy(proxy->host, proxy->port);
-          if (!proxy->user.empty()) p.client->set_proxy_basic_auth(proxy->user, proxy->password);
+          c->set_proxy(proxy->host, proxy->port);
+          if (!proxy->user.empty()) c->set_proxy_basic_auth(proxy->user, proxy->password);
         }
       }
-      httplib::ClientImpl *c = p.client.get();
       c->set_keep_alive(true);
       c->set_tcp_nodelay(true); // without it httplib 0.11 stalls ~40 ms per request
       auto us = [](std::chrono::milliseconds d) {
@@ -437,48 +407,19 @@ private:
         }
       }
 #endif
-      return p;
+      return c;
     }
   };
 
-  // Borrows a connection for one request and gives it back.
-  class lease {
-  public:
-    explicit lease(shared &s) : s_(s) {
-      std::unique_lock<std::mutex> lk(s_.m);
-      const std::size_t cap = s_.opts.max_connections ? s_.opts.max_connections : 1;
-      s_.cv.wait(lk, [&] { return !s_.idle.empty() || s_.in_use < cap; });
-      ++s_.in_use;
-      if (!s_.idle.empty()) {
-        c_ = std::move(s_.idle.back());
-        s_.idle.pop_back();
-      } else {
-        ++s_.opened;
-        lk.unlock();
-        c_ = s_.make();
-      }
-    }
-    ~lease() {
-      {
-        std::lock_guard<std::mutex> lk(s_.m);
-        --s_.in_use;
-        if (c_.client) s_.idle.push_back(std::move(c_));
-      }
-      s_.cv.notify_one();
-    }
-    httplib::ClientImpl *operator->() { return c_.client.get(); }
-    /// Why the last CONNECT through the proxy failed (empty without a tunnel).
-    detail::tunnel_failure tunnel_failure() const {
+  // Why the last CONNECT through the proxy failed; empty without a tunnel.
+  detail::tunnel_failure tunnel_failure_of(httplib::ClientImpl &c) const {
 #ifdef CPPHTTPLIB_OPENSSL_SUPPORT
-      if (c_.tunnel) return c_.tunnel->failure;
+    // Every connection of an https:// transport with a proxy is a tunnel_client.
+    if (s_->tls && s_->proxy) return static_cast<detail::tunnel_client &>(c).failure;
 #endif
-      return {};
-    }
-
-  private:
-    shared &s_;
-    pooled c_;
-  };
+    (void)c;
+    return {};
+  }
 
   std::unique_ptr<shared> s_;
 };
