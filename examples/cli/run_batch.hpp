@@ -5,7 +5,8 @@
 
 #include "commands.hpp"
 
-#include <taskfetch/batch_runner.hpp>
+#include <taskfetch/batch/file_journal.hpp>
+#include <taskfetch/batch/run_inputs.hpp>
 
 #include <algorithm>
 #include <filesystem>

@@ -3,12 +3,13 @@
 #include "io_check.hpp"
 
 #include <taskfetch/basic_client.hpp>
-#include <taskfetch/batch_runner.hpp>
+#include <taskfetch/batch/file_journal.hpp>
+#include <taskfetch/batch/replay.hpp>
+#include <taskfetch/batch/run_inputs.hpp>
 #include <taskfetch/detail/base64.hpp>
 #include <taskfetch/detail/posix_file.hpp>
 #include <taskfetch/detail/sha256.hpp>
 #include <taskfetch/endpoints.hpp>
-#include <taskfetch/journal.hpp>
 #include <taskfetch/testing/manual_clock.hpp>
 #include <taskfetch/testing/scripted_transport.hpp>
 

@@ -4,10 +4,13 @@
 /// rerun after a crash resumes instead of paying twice.
 #pragma once
 
-#include <taskfetch/batch.hpp>
+#include <taskfetch/batch/journal.hpp>
+#include <taskfetch/batch/replay.hpp>
 #include <taskfetch/decoders/to_file.hpp>
+#include <taskfetch/detail/batch_pool_options.hpp>
+#include <taskfetch/detail/sha256.hpp>
 #include <taskfetch/endpoint.hpp>
-#include <taskfetch/journal.hpp>
+#include <taskfetch/file_result.hpp>
 #include <taskfetch/options.hpp>
 #include <taskfetch/task_pool.hpp>
 
