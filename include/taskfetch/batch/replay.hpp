@@ -1,11 +1,13 @@
 /// @file
-/// @brief The replay rules: what a journal's records say about each input,
-/// which is what a rerun of the batch goes on. Storage is not here: the
+/// @brief The replay rules: what a journal's records say about each input
+/// (replay), and what a rerun then does with it (rerun_action_of: skip,
+/// report failed, poll the live task, or submit). Storage is not here: the
 /// rules read journal_entry values, wherever they were kept.
 #pragma once
 
 #include <taskfetch/batch/journal.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -55,6 +57,32 @@ inline std::map<std::string, input_history> replay(const std::vector<journal_ent
     }
   }
   return h;
+}
+
+/// @brief What a rerun does with one input.
+enum class rerun_action {
+  skip,   ///< done before, and the file is still what was written
+  fail,   ///< failed as often as allowed: reported failed, not submitted again
+  poll,   ///< its task is still at the service: fetched, not paid for again
+  submit, ///< no usable task: submitted (again)
+};
+
+/// @brief The rerun rule for an input whose history is @p h (docs/batch.md,
+/// "Rerunning").
+/// @param now unix seconds
+/// @param retention how long the service keeps a task after submission
+/// @param output_intact called only when @p h says done: whether the file
+///        it names still has the recorded size and SHA-256
+///
+/// A done input whose file changed is treated as if never done: its task is
+/// polled while the service may still hold it, else submitted again.
+template <class OutputIntact>
+rerun_action rerun_action_of(const input_history &h, std::int64_t now,
+                             std::chrono::seconds retention, OutputIntact output_intact) {
+  if (h.done && output_intact()) return rerun_action::skip;
+  if (h.final_failure && !h.done) return rerun_action::fail;
+  const bool live = !h.task_id.empty() && !h.expired && now - h.submitted_at < retention.count();
+  return live ? rerun_action::poll : rerun_action::submit;
 }
 
 } // namespace taskfetch

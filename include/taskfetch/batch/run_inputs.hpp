@@ -203,28 +203,33 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
     if (auto it = history.find(in.key); it != history.end()) jb.h = it->second;
     const input_history &h = jb.h;
     // Done before: trust it only if the file is still what we wrote.
-    if (h.done) {
+    auto intact = [&] {
       auto d = detail::sha256_file(h.output.empty() ? in.output : std::filesystem::path(h.output));
-      if (d && d->size == h.size && d->sha256 == h.sha256) {
-        jb.rep.result = input_report::outcome::skipped;
-        jb.rep.task_id = h.task_id;
-        jb.rep.size = d->size;
-        report(jb);
-        continue;
-      }
-    }
-    if (h.final_failure && !h.done) {
+      return d && d->size == h.size && d->sha256 == h.sha256;
+    };
+    switch (rerun_action_of(h, unix_now(), opts.retention, intact)) {
+    case rerun_action::skip:
+      jb.rep.result = input_report::outcome::skipped;
+      jb.rep.task_id = h.task_id;
+      jb.rep.size = h.size;
+      report(jb);
+      break;
+    case rerun_action::fail:
       jb.rep.task_id = h.task_id;
       jb.rep.failure = error(error_kind::task_failed, "failed in an earlier run after " +
                                                           std::to_string(h.task_errors) +
                                                           " task error(s); not resubmitted");
       report(jb);
-      continue;
+      break;
+    case rerun_action::poll:
+      jb.errors = h.task_errors;
+      launch(jb, h.task_id);
+      break;
+    case rerun_action::submit:
+      jb.errors = h.task_errors;
+      launch(jb, std::string());
+      break;
     }
-    jb.errors = h.task_errors;
-    const bool live =
-        !h.task_id.empty() && !h.expired && unix_now() - h.submitted_at < opts.retention.count();
-    launch(jb, live ? h.task_id : std::string());
   }
   pool.wait_all();
   return sum;
