@@ -54,18 +54,23 @@ struct run_options {
   bool own_threads = true;
 };
 
+/// @brief How one input of run_inputs ended.
+enum class input_outcome {
+  done,    ///< its result was written in this run
+  failed,  ///< no result: input_report::failure says why
+  skipped, ///< written in an earlier run and still intact, so not fetched again
+};
+
 /// @brief What happened to one input.
 struct input_report {
-  /// @brief The input's outcome.
-  enum class outcome { done, failed, skipped };
-  std::string key;                  ///< the input
-  outcome result = outcome::failed; ///< done, failed or skipped (done before)
-  std::string task_id;              ///< the task that produced (or failed) it
-  std::filesystem::path output;     ///< the file written (done/skipped)
-  std::uint64_t size = 0;           ///< its size
-  unsigned submissions = 0;         ///< submissions made in this run
-  bool resubmitted = false;         ///< submitted again after Error or expiry
-  std::optional<error> failure;     ///< why it failed
+  std::string key;                               ///< the input
+  input_outcome outcome = input_outcome::failed; ///< how it ended
+  std::string task_id;                           ///< the task that produced (or failed) it
+  std::filesystem::path output;                  ///< the file written (done/skipped)
+  std::uint64_t size = 0;                        ///< its size
+  unsigned submissions = 0;                      ///< submissions made in this run
+  bool resubmitted = false;                      ///< submitted again after Error or expiry
+  std::optional<error> failure;                  ///< why it failed
 };
 
 /// @brief Totals of a run.
@@ -121,10 +126,10 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
   run_summary sum;
   auto report = [&](job &jb) {
     std::lock_guard<std::mutex> lk(report_m);
-    switch (jb.rep.result) {
-    case input_report::outcome::done: ++sum.done; break;
-    case input_report::outcome::failed: ++sum.failed; break;
-    case input_report::outcome::skipped: ++sum.skipped; break;
+    switch (jb.rep.outcome) {
+    case input_outcome::done: ++sum.done; break;
+    case input_outcome::failed: ++sum.failed; break;
+    case input_outcome::skipped: ++sum.skipped; break;
     }
     if (jb.rep.resubmitted) ++sum.resubmitted;
     on_report(jb.rep);
@@ -150,7 +155,7 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
         rep.failure = s.error();
         return report(jb);
       }
-      rep.result = input_report::outcome::done;
+      rep.outcome = input_outcome::done;
       rep.size = d->size;
       return report(jb);
     }
@@ -209,7 +214,7 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
     };
     switch (rerun_action_of(h, unix_now(), opts.retention, intact)) {
     case rerun_action::skip:
-      jb.rep.result = input_report::outcome::skipped;
+      jb.rep.outcome = input_outcome::skipped;
       jb.rep.task_id = h.task_id;
       jb.rep.size = h.size;
       report(jb);
