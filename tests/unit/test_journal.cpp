@@ -11,6 +11,8 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <fstream>
 #include <set>
@@ -132,20 +134,58 @@ TEST_CASE("file journal: local failures are io errors naming the journal") {
       CHECK(fault.failures() == 1);
     }
   }
-  SUBCASE("disk full (/dev/full)") {
-    if (!fs::exists("/dev/full")) return; // not in every sandbox; the injected case covers it
-    file_journal j("/dev/full");
-    auto r = j.append(submitted("a.png", "t1"));
-    REQUIRE_FALSE(r);
-    check_io(r.error(), "/dev/full", ENOSPC);
-  }
   SUBCASE("unreadable: a folder where the journal should be") {
     fs::create_directory(p);
     file_journal j(p);
     auto es = j.load();
     REQUIRE_FALSE(es);
     check_io(es.error(), p, EISDIR);
+    auto r = j.append(submitted("a.png", "t1"));
+    REQUIRE_FALSE(r);
+    check_io(r.error(), p, EISDIR);
   }
+}
+
+TEST_CASE("file journal: a path that is not a regular file is refused, never read or written") {
+  // Without the check, load() read /dev/full's and /dev/zero's endless zeros
+  // until memory ran out, a FIFO blocked the open and /dev/null swallowed
+  // every record (so a rerun would pay again for everything).
+  temp_dir d("journal-special");
+  const fs::path fifo = d.path / "fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  struct {
+    fs::path path;
+    const char *kind;
+  } const specials[] = {{"/dev/full", "a character device"},
+                        {"/dev/zero", "a character device"},
+                        {"/dev/null", "a character device"},
+                        {fifo, "a FIFO"}};
+  for (const auto &sp : specials) {
+    if (!fs::exists(sp.path)) continue; // not every sandbox has every device
+    CAPTURE(sp.path);
+    const std::string why = std::string(": ") + sp.kind + ", not a regular file";
+    file_journal j(sp.path);
+    auto es = j.load();
+    REQUIRE_FALSE(es);
+    CHECK(es.error().kind() == error_kind::io);
+    CHECK(es.error().message() == "cannot read the journal " + sp.path.string() + why);
+    auto r = j.append(submitted("a.png", "t1"));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().kind() == error_kind::io);
+    CHECK(r.error().message() == "cannot open the journal " + sp.path.string() + why);
+  }
+  // A symbolic link to a regular file is a regular file.
+  const fs::path real = d.path / "real", link = d.path / "link";
+  {
+    file_journal w(real);
+    REQUIRE(w.append(submitted("a.png", "t1")));
+  }
+  fs::create_symlink(real, link);
+  file_journal j(link);
+  auto es = j.load();
+  REQUIRE(es);
+  CHECK(es->size() == 1);
+  CHECK(j.append(submitted("b.png", "t2")));
 }
 
 TEST_CASE("memory journal: keeps every record, in order") {

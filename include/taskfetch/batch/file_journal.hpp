@@ -123,6 +123,7 @@ public:
     std::lock_guard<std::mutex> lk(m_);
     std::vector<journal_entry> out;
     skipped_ = 0;
+    if (auto s = check_regular("read"); !s) return s.error();
     errno = 0;
     std::ifstream in(path_, std::ios::binary);
     if (!in) {
@@ -197,6 +198,7 @@ public:
 private:
   result<void> open_locked() {
     if (fd_ >= 0) return {};
+    if (auto s = check_regular("open"); !s) return s;
     const bool existed = std::filesystem::exists(path_);
     fd_ = detail::open_file(path_, O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd_ < 0) return io_failure("open", errno);
@@ -219,6 +221,16 @@ private:
       detail::sync_folder(path_.parent_path());
     }
     return {};
+  }
+  // A journal must be a regular file, if it exists yet: a device would be
+  // read until memory runs out (/dev/zero, /dev/full) or lose every record
+  // (/dev/null), and a FIFO would block the open.
+  result<void> check_regular(const char *what) const {
+    const detail::file_facts f = detail::facts_of(path_);
+    if (!f.exists || f.regular) return {};
+    if (f.directory) return io_failure(what, EISDIR);
+    return error(error_kind::io, std::string("cannot ") + what + " the journal " + path_.string() +
+                                     ": " + f.kind + ", not a regular file");
   }
   // "cannot write the journal PATH: No space left on device".
   error io_failure(const char *what, int err) const {
