@@ -5,7 +5,7 @@
 //   ...
 //   no-such-task: not_found
 //   done 50, failed 1
-#include <taskfetch/batch.hpp>
+#include <taskfetch/batch/fetch_batch.hpp>
 #include <taskfetch/emulator/emulator.hpp>
 #include <taskfetch/taskfetch.hpp>
 

@@ -17,7 +17,7 @@
 // any id. Every measured pipeline runs as its own process, in interleaved
 // rounds (median per pipeline); peak RSS comes from wait4(). Not a unit test: it prints figures, it
 // asserts nothing but that each pipeline succeeded and wrote the right number of bytes.
-#include <taskfetch/batch.hpp>
+#include <taskfetch/batch/fetch_batch.hpp>
 #include <taskfetch/client.hpp>
 #include <taskfetch/curl_client.hpp>
 #include <taskfetch/decoders.hpp>

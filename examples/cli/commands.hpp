@@ -5,7 +5,7 @@
 #include "exit_codes.hpp"
 #include "progress.hpp"
 
-#include <taskfetch/batch.hpp>
+#include <taskfetch/batch/fetch_batch.hpp>
 #include <taskfetch/client.hpp>
 #ifdef TASKFETCH_CLI_CURL
 #include <taskfetch/curl_client.hpp>

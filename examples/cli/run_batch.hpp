@@ -5,7 +5,8 @@
 
 #include "commands.hpp"
 
-#include <taskfetch/batch_runner.hpp>
+#include <taskfetch/batch/file_journal.hpp>
+#include <taskfetch/batch/run_inputs.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -84,15 +85,15 @@ inline int run_batch_inputs(session &s, const args &a) {
         api, inputs, journal, read,
         [&](const input_report &r) {
           std::string line = r.key + "\t";
-          switch (r.result) {
-          case input_report::outcome::done:
+          switch (r.outcome) {
+          case input_outcome::done:
             line += std::string(r.resubmitted ? "done-resubmitted" : "done") + "\t" +
                     r.output.string() + "\t" + std::to_string(r.size);
             break;
-          case input_report::outcome::skipped:
+          case input_outcome::skipped:
             line += "skipped\t" + r.output.string() + "\t" + std::to_string(r.size);
             break;
-          case input_report::outcome::failed:
+          case input_outcome::failed:
             kinds.push_back(r.failure->kind());
             line += "failed\t" + std::string(to_string(r.failure->kind())) + "\t" +
                     r.failure->message();

@@ -6,7 +6,8 @@
 #ifdef TASKFETCH_CLI_PATH
 #include "cli_runner.hpp"
 
-#include <taskfetch/journal.hpp>
+#include <taskfetch/batch/file_journal.hpp>
+#include <taskfetch/batch/replay.hpp>
 
 #include <random>
 #include <thread>

@@ -3,7 +3,7 @@
 #include "support.hpp"
 #include "test_certs.hpp"
 
-#include <taskfetch/batch.hpp>
+#include <taskfetch/batch/fetch_batch.hpp>
 
 using namespace it;
 

@@ -1,47 +1,27 @@
-// The batch journal: round trip, torn and corrupted records, replay rules,
-// and the batch runner's resume/resubmit decisions over the scripted transport.
+// The batch journal's storage: file_journal's round trip, torn and
+// corrupted records, local failures as io errors, group commit from many
+// threads; memory_journal. What a rerun makes of the records is
+// test_replay.cpp's.
+#include "batch_support.hpp"
 #include "io_check.hpp"
 
-#include <taskfetch/basic_client.hpp>
-#include <taskfetch/batch_runner.hpp>
-#include <taskfetch/detail/base64.hpp>
+#include <taskfetch/batch/file_journal.hpp>
+#include <taskfetch/batch/memory_journal.hpp>
 #include <taskfetch/detail/posix_file.hpp>
-#include <taskfetch/detail/sha256.hpp>
-#include <taskfetch/endpoints.hpp>
-#include <taskfetch/journal.hpp>
-#include <taskfetch/testing/manual_clock.hpp>
-#include <taskfetch/testing/scripted_transport.hpp>
 
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <fstream>
+#include <set>
 #include <thread>
-#include <unistd.h>
 
 using namespace taskfetch;
+using batch_test::submitted;
+using batch_test::temp_dir;
 namespace fs = std::filesystem;
-
-namespace {
-struct temp_dir {
-  fs::path path;
-  explicit temp_dir(const char *tag) {
-    path = fs::temp_directory_path() /
-           ("taskfetch-" + std::string(tag) + "-" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
-journal_entry submitted(std::string input, std::string task, std::int64_t t = 100) {
-  journal_entry e;
-  e.what = journal_entry::event::submitted;
-  e.input = std::move(input);
-  e.task_id = std::move(task);
-  e.time = t;
-  return e;
-}
-} // namespace
 
 TEST_CASE("file journal: records survive a reopen, in order") {
   temp_dir d("journal1");
@@ -154,140 +134,69 @@ TEST_CASE("file journal: local failures are io errors naming the journal") {
       CHECK(fault.failures() == 1);
     }
   }
-  SUBCASE("disk full (/dev/full)") {
-    if (!fs::exists("/dev/full")) return; // not in every sandbox; the injected case covers it
-    file_journal j("/dev/full");
-    auto r = j.append(submitted("a.png", "t1"));
-    REQUIRE_FALSE(r);
-    check_io(r.error(), "/dev/full", ENOSPC);
-  }
   SUBCASE("unreadable: a folder where the journal should be") {
     fs::create_directory(p);
     file_journal j(p);
     auto es = j.load();
     REQUIRE_FALSE(es);
     check_io(es.error(), p, EISDIR);
+    auto r = j.append(submitted("a.png", "t1"));
+    REQUIRE_FALSE(r);
+    check_io(r.error(), p, EISDIR);
   }
 }
 
-TEST_CASE("inputs and results that cannot be read are io errors naming them") {
-  temp_dir d("read-io");
-  const fs::path gone = d.path / "gone.png";
-  auto r = detail::read_whole_file(gone);
-  REQUIRE_FALSE(r);
-  check_io(r.error(), gone, ENOENT);
-  auto h = detail::sha256_file(gone);
-  REQUIRE_FALSE(h);
-  check_io(h.error(), gone, ENOENT);
-
-  const fs::path there = d.path / "there.png";
-  std::ofstream(there) << "bytes";
-  REQUIRE(detail::read_whole_file(there).value_or("") == "bytes");
-  file_fault broken(file_call::read, EIO);
-  auto bad = detail::read_whole_file(there);
-  REQUIRE_FALSE(bad);
-  check_io(bad.error(), there, EIO);
-  auto bad_hash = detail::sha256_file(there);
-  REQUIRE_FALSE(bad_hash);
-  check_io(bad_hash.error(), there, EIO);
+TEST_CASE("file journal: a path that is not a regular file is refused, never read or written") {
+  // Without the check, load() read /dev/full's and /dev/zero's endless zeros
+  // until memory ran out, a FIFO blocked the open and /dev/null swallowed
+  // every record (so a rerun would pay again for everything).
+  temp_dir d("journal-special");
+  const fs::path fifo = d.path / "fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  struct {
+    fs::path path;
+    const char *kind;
+  } const specials[] = {{"/dev/full", "a character device"},
+                        {"/dev/zero", "a character device"},
+                        {"/dev/null", "a character device"},
+                        {fifo, "a FIFO"}};
+  for (const auto &sp : specials) {
+    if (!fs::exists(sp.path)) continue; // not every sandbox has every device
+    CAPTURE(sp.path);
+    const std::string why = std::string(": ") + sp.kind + ", not a regular file";
+    file_journal j(sp.path);
+    auto es = j.load();
+    REQUIRE_FALSE(es);
+    CHECK(es.error().kind() == error_kind::io);
+    CHECK(es.error().message() == "cannot read the journal " + sp.path.string() + why);
+    auto r = j.append(submitted("a.png", "t1"));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().kind() == error_kind::io);
+    CHECK(r.error().message() == "cannot open the journal " + sp.path.string() + why);
+  }
+  // A symbolic link to a regular file is a regular file.
+  const fs::path real = d.path / "real", link = d.path / "link";
+  {
+    file_journal w(real);
+    REQUIRE(w.append(submitted("a.png", "t1")));
+  }
+  fs::create_symlink(real, link);
+  file_journal j(link);
+  auto es = j.load();
+  REQUIRE(es);
+  CHECK(es->size() == 1);
+  CHECK(j.append(submitted("b.png", "t2")));
 }
 
-TEST_CASE("replay: the latest submission wins; errors and expiry are counted") {
-  std::vector<journal_entry> es{submitted("a", "t1", 10)};
-  journal_entry f;
-  f.what = journal_entry::event::failed;
-  f.input = "a";
-  f.task_id = "t1";
-  f.kind = "task_failed";
-  es.push_back(f);
-  es.push_back(submitted("a", "t2", 20));
-  auto h = replay(es);
-  CHECK(h["a"].task_id == "t2");
-  CHECK(h["a"].submitted_at == 20);
-  CHECK(h["a"].task_errors == 1);
-  CHECK(h["a"].submissions == 2);
-  CHECK_FALSE(h["a"].done);
-}
-
-namespace {
-using test_client =
-    basic_client<testing::scripted_transport, standard_retry, testing::manual_clock>;
-std::string completed(const std::string &data) {
-  return "{\"taskStatus\":\"Completed\",\"results\":[{\"type\":\"Csv\",\"data\":\"" +
-         detail::base64_encode(data) + "\"}]}";
-}
-} // namespace
-
-TEST_CASE(
-    "run_inputs: submits, journals, skips what is done, polls live tasks, resubmits after Error") {
-  temp_dir d("runner");
-  for (const char *n : {"a.png", "b.png", "c.png"}) std::ofstream(d.path / n) << n;
-  std::vector<batch_input> ins;
-  for (const char *n : {"a.png", "b.png", "c.png"})
-    ins.push_back({n, d.path / n, d.path / (std::string(n) + ".csv")});
-  testing::scripted_transport net;
-  testing::manual_clock clock;
-  test_client api(options{}.credentials("id", "secret"), net, standard_retry{}, clock);
-  int next_id = 0;
-  net.on(
-      http_method::post, "/v5.0/ocr/RecognizeTable",
-      [&](const request &) {
-        return testing::scripted_reply::text(200, "task-" + std::to_string(++next_id));
-      },
-      testing::scripted_transport::forever);
-  // b's first task fails; everything else completes.
-  net.on(
-      http_method::get, "/v5.0/ocr/RecognizeTable",
-      [&](const request &r) {
-        if (r.target.find("id=task-") != std::string::npos && r.target.back() == '2')
-          return testing::scripted_reply::json(
-              200, R"({"taskStatus":"Error","error":{"messages":["blurred"]}})");
-        return testing::scripted_reply::json(200, completed("0,1\n" + r.target + "\n"));
-      },
-      testing::scripted_transport::forever);
-  file_journal j(d.path / "journal");
-  auto read = [](const fs::path &p) -> result<image_input> {
-    std::ifstream in(p, std::ios::binary);
-    return image_input{std::string(std::istreambuf_iterator<char>(in), {}), std::nullopt};
-  };
-  std::vector<input_report> reps;
-  run_options ro;
-  ro.jobs = 1;            // deterministic task numbering
-  ro.own_threads = false; // the manual clock: this thread drives and waits
-  ro.now = [&] { return clock.wall_now(); };
-  auto sum = run_inputs<endpoints::recognize_table>(
-      api, ins, j, read, [&](const input_report &r) { reps.push_back(r); }, ro);
-  REQUIRE(sum);
-  CHECK(sum->done == 3);
-  CHECK(sum->resubmitted == 1);
-  CHECK(net.count("/v5.0/ocr/RecognizeTable") > 0);
-  CHECK(next_id == 4);
-  CHECK(fs::exists(d.path / "b.png.csv"));
-
-  // Rerun: all done and verified; nothing submitted.
-  auto again = run_inputs<endpoints::recognize_table>(
-      api, ins, j, read, [](const input_report &) {}, ro);
-  REQUIRE(again);
-  CHECK(again->skipped == 3);
-  CHECK(next_id == 4);
-
-  // A changed output is redone: its task is still live, so it is fetched, not resubmitted.
-  std::ofstream(d.path / "a.png.csv") << "tampered";
-  auto third = run_inputs<endpoints::recognize_table>(
-      api, ins, j, read, [](const input_report &) {}, ro);
-  REQUIRE(third);
-  CHECK(third->done == 1);
-  CHECK(third->skipped == 2);
-  CHECK(next_id == 4);
-
-  // After 24 hours the task is gone: resubmitted.
-  std::ofstream(d.path / "a.png.csv") << "tampered again";
-  clock.advance(std::chrono::hours(25));
-  auto fourth = run_inputs<endpoints::recognize_table>(
-      api, ins, j, read, [](const input_report &) {}, ro);
-  REQUIRE(fourth);
-  CHECK(fourth->done == 1);
-  CHECK(next_id == 5);
+TEST_CASE("memory journal: keeps every record, in order") {
+  memory_journal j;
+  REQUIRE(j.append(submitted("a.png", "t1")));
+  REQUIRE(j.append(submitted("b.png", "t2")));
+  auto es = j.load();
+  REQUIRE(es);
+  REQUIRE(es->size() == 2);
+  CHECK((*es)[0].input == "a.png");
+  CHECK((*es)[1].task_id == "t2");
 }
 
 TEST_CASE("file_journal: appends from many threads share fsyncs and all survive") {
@@ -313,5 +222,7 @@ TEST_CASE("file_journal: appends from many threads share fsyncs and all survive"
   auto es = reread.load();
   REQUIRE(es);
   CHECK(es->size() == threads * each);
-  CHECK(replay(*es).size() == threads * each);
+  std::set<std::string> inputs;
+  for (const auto &e : *es) inputs.insert(e.input);
+  CHECK(inputs.size() == threads * each); // none lost, none doubled
 }

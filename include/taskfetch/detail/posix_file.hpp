@@ -156,17 +156,28 @@ inline int rename_file(const std::filesystem::path &from,
 /// unlink(2), errors ignored (for cleaning up).
 inline void remove_file(const std::filesystem::path &p) noexcept { (void)::unlink(p.c_str()); }
 
-/// The file at @p p: whether it exists, is a directory, and its permission bits.
+/// The file at @p p: whether it exists, is a directory, and its permission
+/// bits; whether it is a regular file, and if not what it is, in words.
 struct file_facts {
   bool exists = false;
   bool directory = false;
   unsigned mode = 0;
+  bool regular = false;
+  const char *kind = ""; ///< "a directory", "a character device"... ("" when regular)
 };
 /// What stat(2) says about @p p (exists = false when it cannot say).
 inline file_facts facts_of(const std::filesystem::path &p) noexcept {
   struct ::stat st {};
   if (::stat(p.c_str(), &st) != 0) return {};
-  return {true, S_ISDIR(st.st_mode), static_cast<unsigned>(st.st_mode & 07777)};
+  const ::mode_t t = st.st_mode;
+  const char *kind = S_ISREG(t)    ? ""
+                     : S_ISDIR(t)  ? "a directory"
+                     : S_ISCHR(t)  ? "a character device"
+                     : S_ISBLK(t)  ? "a block device"
+                     : S_ISFIFO(t) ? "a FIFO"
+                     : S_ISSOCK(t) ? "a socket"
+                                   : "a special file";
+  return {true, S_ISDIR(t), static_cast<unsigned>(t & 07777), S_ISREG(t) != 0, kind};
 }
 
 /// Gives the open file @p fd the permission bits @p mode (best effort).

@@ -4,10 +4,13 @@
 /// rerun after a crash resumes instead of paying twice.
 #pragma once
 
-#include <taskfetch/batch.hpp>
+#include <taskfetch/batch/journal.hpp>
+#include <taskfetch/batch/replay.hpp>
 #include <taskfetch/decoders/to_file.hpp>
+#include <taskfetch/detail/batch_pool_options.hpp>
+#include <taskfetch/detail/sha256.hpp>
 #include <taskfetch/endpoint.hpp>
-#include <taskfetch/journal.hpp>
+#include <taskfetch/file_result.hpp>
 #include <taskfetch/options.hpp>
 #include <taskfetch/task_pool.hpp>
 
@@ -51,18 +54,23 @@ struct run_options {
   bool own_threads = true;
 };
 
+/// @brief How one input of run_inputs ended.
+enum class input_outcome {
+  done,    ///< its result was written in this run
+  failed,  ///< no result: input_report::failure says why
+  skipped, ///< written in an earlier run and still intact, so not fetched again
+};
+
 /// @brief What happened to one input.
 struct input_report {
-  /// @brief The input's outcome.
-  enum class outcome { done, failed, skipped };
-  std::string key;                  ///< the input
-  outcome result = outcome::failed; ///< done, failed or skipped (done before)
-  std::string task_id;              ///< the task that produced (or failed) it
-  std::filesystem::path output;     ///< the file written (done/skipped)
-  std::uint64_t size = 0;           ///< its size
-  unsigned submissions = 0;         ///< submissions made in this run
-  bool resubmitted = false;         ///< submitted again after Error or expiry
-  std::optional<error> failure;     ///< why it failed
+  std::string key;                               ///< the input
+  input_outcome outcome = input_outcome::failed; ///< how it ended
+  std::string task_id;                           ///< the task that produced (or failed) it
+  std::filesystem::path output;                  ///< the file written (done/skipped)
+  std::uint64_t size = 0;                        ///< its size
+  unsigned submissions = 0;                      ///< submissions made in this run
+  bool resubmitted = false;                      ///< submitted again after Error or expiry
+  std::optional<error> failure;                  ///< why it failed
 };
 
 /// @brief Totals of a run.
@@ -118,10 +126,10 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
   run_summary sum;
   auto report = [&](job &jb) {
     std::lock_guard<std::mutex> lk(report_m);
-    switch (jb.rep.result) {
-    case input_report::outcome::done: ++sum.done; break;
-    case input_report::outcome::failed: ++sum.failed; break;
-    case input_report::outcome::skipped: ++sum.skipped; break;
+    switch (jb.rep.outcome) {
+    case input_outcome::done: ++sum.done; break;
+    case input_outcome::failed: ++sum.failed; break;
+    case input_outcome::skipped: ++sum.skipped; break;
     }
     if (jb.rep.resubmitted) ++sum.resubmitted;
     on_report(jb.rep);
@@ -147,7 +155,7 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
         rep.failure = s.error();
         return report(jb);
       }
-      rep.result = input_report::outcome::done;
+      rep.outcome = input_outcome::done;
       rep.size = d->size;
       return report(jb);
     }
@@ -200,28 +208,33 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
     if (auto it = history.find(in.key); it != history.end()) jb.h = it->second;
     const input_history &h = jb.h;
     // Done before: trust it only if the file is still what we wrote.
-    if (h.done) {
+    auto intact = [&] {
       auto d = detail::sha256_file(h.output.empty() ? in.output : std::filesystem::path(h.output));
-      if (d && d->size == h.size && d->sha256 == h.sha256) {
-        jb.rep.result = input_report::outcome::skipped;
-        jb.rep.task_id = h.task_id;
-        jb.rep.size = d->size;
-        report(jb);
-        continue;
-      }
-    }
-    if (h.final_failure && !h.done) {
+      return d && d->size == h.size && d->sha256 == h.sha256;
+    };
+    switch (rerun_action_of(h, unix_now(), opts.retention, intact)) {
+    case rerun_action::skip:
+      jb.rep.outcome = input_outcome::skipped;
+      jb.rep.task_id = h.task_id;
+      jb.rep.size = h.size;
+      report(jb);
+      break;
+    case rerun_action::fail:
       jb.rep.task_id = h.task_id;
       jb.rep.failure = error(error_kind::task_failed, "failed in an earlier run after " +
                                                           std::to_string(h.task_errors) +
                                                           " task error(s); not resubmitted");
       report(jb);
-      continue;
+      break;
+    case rerun_action::poll:
+      jb.errors = h.task_errors;
+      launch(jb, h.task_id);
+      break;
+    case rerun_action::submit:
+      jb.errors = h.task_errors;
+      launch(jb, std::string());
+      break;
     }
-    jb.errors = h.task_errors;
-    const bool live =
-        !h.task_id.empty() && !h.expired && unix_now() - h.submitted_at < opts.retention.count();
-    launch(jb, live ? h.task_id : std::string());
   }
   pool.wait_all();
   return sum;

@@ -3,6 +3,7 @@
 /// client; one failing task never fails the others.
 #pragma once
 
+#include <taskfetch/detail/batch_pool_options.hpp>
 #include <taskfetch/options.hpp>
 #include <taskfetch/result.hpp>
 #include <taskfetch/task_pool.hpp>
@@ -14,21 +15,6 @@
 #include <vector>
 
 namespace taskfetch {
-
-namespace detail {
-/// The pool settings a batch's options stand for (batch_options and
-/// run_options name them alike).
-template <class Opts> pool_options pool_options_of(const Opts &o) {
-  pool_options p;
-  p.max_concurrent_requests = o.jobs;
-  p.max_outstanding = o.max_outstanding;
-  p.max_requests_per_second = o.max_requests_per_second;
-  p.cancel = o.per_task.cancel;
-  p.on_progress = o.on_progress;
-  p.own_threads = o.own_threads;
-  return p;
-}
-} // namespace detail
 
 /// @brief Settings of a batch (fetch_batch, run_inputs): the pool's bounds.
 struct batch_options {

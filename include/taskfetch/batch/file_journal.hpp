@@ -1,16 +1,16 @@
 /// @file
-/// @brief The batch journal: every input's progress recorded durably, so a
-/// batch that crashes neither loses a task id nor pays twice for an input.
+/// @brief file_journal: the batch journal in a file, append-only JSON lines,
+/// each prefixed by a checksum and made durable (fsync) before the caller
+/// moves on; appends from several threads at once share one fsync (group
+/// commit).
 ///
-/// The shipped file_journal is append-only JSON lines, each line prefixed by
-/// a checksum and made durable (fsync) before the caller moves on; appends
-/// from several threads at once share one fsync (group commit). Why not
-/// SQLite: the journal is written in one direction and read once at start; a
-/// line that a crash tore (or a disk corrupted) fails its checksum and is
-/// skipped, and no other record depends on it. Users with their own storage
-/// implement the two-function `journal` interface.
+/// Why not SQLite: the journal is written in one direction and read once at
+/// start; a line that a crash tore (or a disk corrupted) fails its checksum
+/// and is skipped, and no other record depends on it. Users with their own
+/// storage implement the two-function `journal` interface (journal.hpp).
 #pragma once
 
+#include <taskfetch/batch/journal.hpp>
 #include <taskfetch/detail/posix_file.hpp>
 #include <taskfetch/detail/sha256.hpp>
 #include <taskfetch/result.hpp>
@@ -28,40 +28,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <mutex>
 #include <string>
 #include <system_error>
 #include <vector>
 
 namespace taskfetch {
-
-/// @brief One journal record.
-struct journal_entry {
-  /// @brief What happened to the input.
-  enum class event { submitted, done, failed, expired };
-  event what = event::submitted;     ///< the event
-  std::string input;                 ///< the input's key (its path as given)
-  std::string task_id;               ///< the service's task id
-  std::int64_t time = 0;             ///< unix seconds (submission time for submitted)
-  std::string output;                ///< done: the file written
-  std::uint64_t size = 0;            ///< done: its size
-  std::string sha256;                ///< done: its SHA-256 (hex)
-  std::string kind;                  ///< failed: the error kind
-  std::vector<std::string> messages; ///< failed: the service's messages
-  bool final = false;                ///< failed: no resubmission will follow
-};
-
-/// @brief A journal's storage. Implementations must make append() durable
-/// before returning and be safe to call from several threads.
-class journal {
-public:
-  virtual ~journal() = default;
-  /// @brief Every intact record, oldest first.
-  virtual result<std::vector<journal_entry>> load() = 0;
-  /// @brief Adds a record durably.
-  virtual result<void> append(const journal_entry &e) = 0;
-};
 
 namespace detail {
 
@@ -75,6 +47,8 @@ inline const char *event_name(journal_entry::event e) {
   return "?";
 }
 
+// One record, one line: 16 hex digits of the JSON's SHA-256, a space, the
+// JSON, a newline. The checksum is what lets load() skip a torn or damaged line.
 inline std::string encode_entry(const journal_entry &e) {
   nlohmann::json j{{"v", 1},
                    {"ev", event_name(e.what)},
@@ -96,6 +70,7 @@ inline std::string encode_entry(const journal_entry &e) {
   return sha256_hex(body).substr(0, 16) + " " + body + "\n";
 }
 
+// False for a line that is torn, damaged or of another version.
 inline bool decode_entry(const std::string &line, journal_entry &e) {
   if (line.size() < 18 || line[16] != ' ') return false;
   const std::string body = line.substr(17);
@@ -148,6 +123,7 @@ public:
     std::lock_guard<std::mutex> lk(m_);
     std::vector<journal_entry> out;
     skipped_ = 0;
+    if (auto s = check_regular("read"); !s) return s.error();
     errno = 0;
     std::ifstream in(path_, std::ios::binary);
     if (!in) {
@@ -222,6 +198,7 @@ public:
 private:
   result<void> open_locked() {
     if (fd_ >= 0) return {};
+    if (auto s = check_regular("open"); !s) return s;
     const bool existed = std::filesystem::exists(path_);
     fd_ = detail::open_file(path_, O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd_ < 0) return io_failure("open", errno);
@@ -245,6 +222,16 @@ private:
     }
     return {};
   }
+  // A journal must be a regular file, if it exists yet: a device would be
+  // read until memory runs out (/dev/zero, /dev/full) or lose every record
+  // (/dev/null), and a FIFO would block the open.
+  result<void> check_regular(const char *what) const {
+    const detail::file_facts f = detail::facts_of(path_);
+    if (!f.exists || f.regular) return {};
+    if (f.directory) return io_failure(what, EISDIR);
+    return error(error_kind::io, std::string("cannot ") + what + " the journal " + path_.string() +
+                                     ": " + f.kind + ", not a regular file");
+  }
   // "cannot write the journal PATH: No space left on device".
   error io_failure(const char *what, int err) const {
     return detail::io_error(std::string("cannot ") + what + " the journal " + path_.string(), err);
@@ -259,69 +246,5 @@ private:
   std::size_t syncs_ = 0;
   bool syncing_ = false;
 };
-
-/// @brief A journal in memory (tests, or callers that persist elsewhere).
-class memory_journal : public journal {
-public:
-  /// @brief All records.
-  result<std::vector<journal_entry>> load() override {
-    std::lock_guard<std::mutex> lk(m_);
-    return entries_;
-  }
-  /// @brief Keeps the record.
-  result<void> append(const journal_entry &e) override {
-    std::lock_guard<std::mutex> lk(m_);
-    entries_.push_back(e);
-    return {};
-  }
-
-private:
-  std::mutex m_;
-  std::vector<journal_entry> entries_;
-};
-
-/// @brief What the journal says about one input, after replaying it.
-struct input_history {
-  std::string task_id;           ///< the latest task submitted for it
-  std::int64_t submitted_at = 0; ///< when (unix seconds)
-  bool done = false;             ///< a result was written...
-  std::string output;            ///< ...here,
-  std::uint64_t size = 0;        ///< ...of this size,
-  std::string sha256;            ///< ...with this digest
-  unsigned task_errors = 0;      ///< tasks that ended in Error
-  bool final_failure = false;    ///< reported failed, no more resubmissions
-  bool expired = false;          ///< the latest task was gone (NotExist)
-  unsigned submissions = 0;      ///< submitted records
-};
-
-/// @brief Replays records into a map from input key to its history.
-inline std::map<std::string, input_history> replay(const std::vector<journal_entry> &es) {
-  std::map<std::string, input_history> h;
-  for (const auto &e : es) {
-    auto &s = h[e.input];
-    switch (e.what) {
-    case journal_entry::event::submitted:
-      s.task_id = e.task_id;
-      s.submitted_at = e.time;
-      s.done = false;
-      s.expired = false;
-      s.final_failure = false;
-      ++s.submissions;
-      break;
-    case journal_entry::event::done:
-      s.done = true;
-      s.output = e.output;
-      s.size = e.size;
-      s.sha256 = e.sha256;
-      break;
-    case journal_entry::event::failed:
-      if (e.kind == "task_failed") ++s.task_errors;
-      s.final_failure = e.final;
-      break;
-    case journal_entry::event::expired: s.expired = true; break;
-    }
-  }
-  return h;
-}
 
 } // namespace taskfetch

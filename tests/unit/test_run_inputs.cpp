@@ -1,0 +1,125 @@
+// run_inputs over the scripted transport and the manual clock: it submits,
+// journals, skips what is done, polls live tasks and resubmits after Error
+// or expiry; and the readers it relies on report unreadable files as io
+// errors.
+#include "batch_support.hpp"
+#include "io_check.hpp"
+
+#include <taskfetch/basic_client.hpp>
+#include <taskfetch/batch/file_journal.hpp>
+#include <taskfetch/batch/run_inputs.hpp>
+#include <taskfetch/detail/posix_file.hpp>
+#include <taskfetch/detail/sha256.hpp>
+#include <taskfetch/endpoints.hpp>
+#include <taskfetch/testing/manual_clock.hpp>
+#include <taskfetch/testing/scripted_transport.hpp>
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+using namespace taskfetch;
+using batch_test::completed;
+using batch_test::temp_dir;
+namespace fs = std::filesystem;
+using detail::file_call;
+using detail::file_fault;
+
+TEST_CASE("inputs and results that cannot be read are io errors naming them") {
+  temp_dir d("read-io");
+  const fs::path gone = d.path / "gone.png";
+  auto r = detail::read_whole_file(gone);
+  REQUIRE_FALSE(r);
+  check_io(r.error(), gone, ENOENT);
+  auto h = detail::sha256_file(gone);
+  REQUIRE_FALSE(h);
+  check_io(h.error(), gone, ENOENT);
+
+  const fs::path there = d.path / "there.png";
+  std::ofstream(there) << "bytes";
+  REQUIRE(detail::read_whole_file(there).value_or("") == "bytes");
+  file_fault broken(file_call::read, EIO);
+  auto bad = detail::read_whole_file(there);
+  REQUIRE_FALSE(bad);
+  check_io(bad.error(), there, EIO);
+  auto bad_hash = detail::sha256_file(there);
+  REQUIRE_FALSE(bad_hash);
+  check_io(bad_hash.error(), there, EIO);
+}
+
+namespace {
+using test_client =
+    basic_client<testing::scripted_transport, standard_retry, testing::manual_clock>;
+} // namespace
+
+TEST_CASE(
+    "run_inputs: submits, journals, skips what is done, polls live tasks, resubmits after Error") {
+  temp_dir d("runner");
+  for (const char *n : {"a.png", "b.png", "c.png"}) std::ofstream(d.path / n) << n;
+  std::vector<batch_input> ins;
+  for (const char *n : {"a.png", "b.png", "c.png"})
+    ins.push_back({n, d.path / n, d.path / (std::string(n) + ".csv")});
+  testing::scripted_transport net;
+  testing::manual_clock clock;
+  test_client api(options{}.credentials("id", "secret"), net, standard_retry{}, clock);
+  int next_id = 0;
+  net.on(
+      http_method::post, "/v5.0/ocr/RecognizeTable",
+      [&](const request &) {
+        return testing::scripted_reply::text(200, "task-" + std::to_string(++next_id));
+      },
+      testing::scripted_transport::forever);
+  // b's first task fails; everything else completes.
+  net.on(
+      http_method::get, "/v5.0/ocr/RecognizeTable",
+      [&](const request &r) {
+        if (r.target.find("id=task-") != std::string::npos && r.target.back() == '2')
+          return testing::scripted_reply::json(
+              200, R"({"taskStatus":"Error","error":{"messages":["blurred"]}})");
+        return testing::scripted_reply::json(200, completed("0,1\n" + r.target + "\n"));
+      },
+      testing::scripted_transport::forever);
+  file_journal j(d.path / "journal");
+  auto read = [](const fs::path &p) -> result<image_input> {
+    std::ifstream in(p, std::ios::binary);
+    return image_input{std::string(std::istreambuf_iterator<char>(in), {}), std::nullopt};
+  };
+  std::vector<input_report> reps;
+  run_options ro;
+  ro.jobs = 1;            // deterministic task numbering
+  ro.own_threads = false; // the manual clock: this thread drives and waits
+  ro.now = [&] { return clock.wall_now(); };
+  auto sum = run_inputs<endpoints::recognize_table>(
+      api, ins, j, read, [&](const input_report &r) { reps.push_back(r); }, ro);
+  REQUIRE(sum);
+  CHECK(sum->done == 3);
+  CHECK(sum->resubmitted == 1);
+  CHECK(net.count("/v5.0/ocr/RecognizeTable") > 0);
+  CHECK(next_id == 4);
+  CHECK(fs::exists(d.path / "b.png.csv"));
+
+  // Rerun: all done and verified; nothing submitted.
+  auto again = run_inputs<endpoints::recognize_table>(
+      api, ins, j, read, [](const input_report &) {}, ro);
+  REQUIRE(again);
+  CHECK(again->skipped == 3);
+  CHECK(next_id == 4);
+
+  // A changed output is redone: its task is still live, so it is fetched, not resubmitted.
+  std::ofstream(d.path / "a.png.csv") << "tampered";
+  auto third = run_inputs<endpoints::recognize_table>(
+      api, ins, j, read, [](const input_report &) {}, ro);
+  REQUIRE(third);
+  CHECK(third->done == 1);
+  CHECK(third->skipped == 2);
+  CHECK(next_id == 4);
+
+  // After 24 hours the task is gone: resubmitted.
+  std::ofstream(d.path / "a.png.csv") << "tampered again";
+  clock.advance(std::chrono::hours(25));
+  auto fourth = run_inputs<endpoints::recognize_table>(
+      api, ins, j, read, [](const input_report &) {}, ro);
+  REQUIRE(fourth);
+  CHECK(fourth->done == 1);
+  CHECK(next_id == 5);
+}
