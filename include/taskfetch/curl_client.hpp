@@ -12,7 +12,8 @@ namespace taskfetch {
 /// @brief Same calls as taskfetch::client; libcurl moves the bytes.
 class curl_client : public basic_client<curl_transport> {
 public:
-  /// @brief A client for @p opts.
+  /// @brief The same options as taskfetch::client; transport_settings_for()
+  /// turns them into libcurl's settings.
   explicit curl_client(options opts)
       : basic_client(opts, curl_transport(transport_settings_for(opts))) {}
 };

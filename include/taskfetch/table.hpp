@@ -25,7 +25,7 @@ struct table {
   /// @brief The rows, top to bottom; each a list of cells, left to right.
   std::vector<std::vector<std::string>> rows;
 
-  /// @brief Number of rows.
+  /// @brief Number of rows, RecognizeTable's column-index row included.
   std::size_t row_count() const noexcept { return rows.size(); }
   /// @brief Length of the longest row (0 for an empty table).
   std::size_t column_count() const noexcept {
@@ -44,7 +44,6 @@ struct table {
 
   /// @brief Equal when all rows and cells are equal.
   friend bool operator==(const table &a, const table &b) { return a.rows == b.rows; }
-  /// @brief Not equal.
   friend bool operator!=(const table &a, const table &b) { return !(a == b); }
 };
 
