@@ -27,13 +27,12 @@ namespace taskfetch::decoders {
 /// first preferred result is taken, else the first result.
 template <class Traits> class in_memory {
 public:
-  /// @brief The converted value.
   using value_type = typename Traits::value_type;
 
   /// @brief Takes the result whose type is @p type ("" for the default pick).
   explicit in_memory(std::string type = {}) : type_(std::move(type)) {}
 
-  /// @brief A new answer: forget the last one, size the buffer.
+  /// @brief A new answer: forget the last one, size the buffer from Content-Length.
   result<void> begin(const fetch_info &info) {
     bufs_.reset();
     reserve_ = detail::reservation_for(info.content_length);
@@ -59,7 +58,8 @@ public:
     if (i == 0 && type_.empty() && r.data.empty()) return magic_.at_end();
     return {};
   }
-  /// @brief Picks a result and converts it.
+  /// @brief Picks a result (of the filter's type, else the preferred one, else
+  /// the first) and converts it; a decode error when there is none to pick.
   result<value_type> finish() {
     detail::buffered_result *r = nullptr;
     if (!type_.empty()) {
@@ -79,7 +79,7 @@ public:
     bufs_.reset();
     return v;
   }
-  /// @brief Drops everything kept.
+  /// @brief Frees everything kept, so a failed attempt holds no memory.
   void abort() noexcept { bufs_.reset(); }
 
 private:
