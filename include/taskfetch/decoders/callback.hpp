@@ -1,6 +1,7 @@
 /// @file
-/// @brief callback: hands the first result's bytes to a function as they
-/// arrive (a socket, a hash, a pipe), in constant memory.
+/// @brief callback: the first result's bytes handed to a function as they arrive.
+///
+/// For a socket, a hash or a pipe, in constant memory.
 #pragma once
 
 #include <taskfetch/decoder.hpp>

@@ -1,6 +1,7 @@
 /// @file
-/// @brief in_memory: the decoder skeleton for results kept in memory; the
-/// shipped bytes, pdf, table, omr and json decoders are instances of it.
+/// @brief in_memory: the skeleton of decoders that keep results in memory.
+///
+/// The shipped bytes, pdf, table, omr and json decoders are instances of it.
 #pragma once
 
 #include <taskfetch/decoder.hpp>
