@@ -1,6 +1,7 @@
 /// @file
-/// @brief taskfetch::curl_client: the client over libcurl, for the largest
-/// answers (link the CMake target taskfetch::curl, or -lcurl).
+/// @brief taskfetch::curl_client: the client over libcurl, for the largest answers.
+///
+/// Link the CMake target taskfetch::curl, or -lcurl.
 #pragma once
 
 #include <taskfetch/basic_client.hpp>

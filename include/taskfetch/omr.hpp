@@ -1,6 +1,5 @@
 /// @file
-/// @brief taskfetch::omr_element: one recognised OMR form element, and the
-/// parsers for the three result formats (Csv, Json, Xml).
+/// @brief OMR form elements (omr_element) and the parsers of the Csv, Json and Xml results.
 #pragma once
 
 #include <taskfetch/decoders/result_type.hpp>

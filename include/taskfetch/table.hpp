@@ -1,6 +1,5 @@
 /// @file
-/// @brief taskfetch::table: the rows of a recognised table, and how they are
-/// read from a Csv (or Text) result.
+/// @brief taskfetch::table, a recognised table's rows, read from a Csv (or Text) result.
 #pragma once
 
 #include <taskfetch/decoders/result_type.hpp>
