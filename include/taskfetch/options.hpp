@@ -104,7 +104,7 @@ public:
   const std::string &client_id() const noexcept { return client_id_; }
   /// @brief The client secret; never logged.
   const std::string &client_secret() const noexcept { return client_secret_; }
-  /// @brief The fixed bearer token, if any.
+  /// @brief The fixed bearer token; "" when credentials are used.
   const std::string &bearer_token() const noexcept { return bearer_; }
   duration deadline() const noexcept { return deadline_; }
   duration connect_timeout() const noexcept { return connect_timeout_; }
