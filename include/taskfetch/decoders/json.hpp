@@ -60,7 +60,8 @@ namespace decoders {
 /// gives the document itself). Picks the Json result when there are several.
 template <class T = nlohmann::json> using json = in_memory<detail::json_traits<T>>;
 
-/// @brief A result converted by taskfetch::result_decoder<T>.
+/// @brief The first result (or the one of the given type) converted by
+/// taskfetch::result_decoder<T>.
 template <class T> using as = in_memory<detail::as_traits<T>>;
 
 } // namespace decoders

@@ -53,7 +53,7 @@ public:
     bufs_.write(i, p, n);
     return {};
   }
-  /// @brief Records the result's type.
+  /// @brief Records the result's type; an empty first result still fails a magic check.
   result<void> end_result(std::size_t i, std::string_view type) {
     auto &r = bufs_.end(i, type);
     if (i == 0 && type_.empty() && r.data.empty()) return magic_.at_end();
