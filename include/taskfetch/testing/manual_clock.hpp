@@ -44,7 +44,7 @@ public:
     }
     return !tok.cancelled();
   }
-  /// @brief Moves time forward without a sleep.
+  /// @brief Moves both clocks forward without recording a sleep.
   void advance(duration d) {
     std::lock_guard<std::mutex> lk(s_->m);
     s_->now += d;
