@@ -52,7 +52,8 @@ private:
 class cancel_source {
 public:
   cancel_source() : state_(std::make_shared<detail::cancel_state>()) {}
-  /// @brief A token observing this source.
+  /// @brief A token sharing this source's flag: cheap to copy, and still valid
+  /// (reporting the last state) after the source is destroyed.
   cancel_token token() const { return cancel_token(state_); }
   /// @brief Fires: tokens report cancelled and waits return at once.
   void cancel() {

@@ -1,6 +1,5 @@
 /// @file
-/// @brief taskfetch::client: the default composition (cpp-httplib transport,
-/// standard retry, real clock).
+/// @brief taskfetch::client: cpp-httplib transport, standard retry, real clock.
 #pragma once
 
 #include <taskfetch/basic_client.hpp>

@@ -1,6 +1,5 @@
 /// @file
-/// @brief All shipped decoders: bytes, pdf, table, omr, json<T>, as<T>,
-/// to_file and callback.
+/// @brief Includes every shipped decoder: bytes, pdf, table, omr, json, as, to_file, callback.
 #pragma once
 
 #include <taskfetch/decoders/bytes.hpp>

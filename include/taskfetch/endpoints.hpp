@@ -1,5 +1,5 @@
 /// @file
-/// @brief The three endpoints the library ships.
+/// @brief Includes every shipped endpoint: djvu2pdf, recognize_table, recognize_template.
 #pragma once
 
 #include <taskfetch/endpoints/djvu2pdf.hpp>

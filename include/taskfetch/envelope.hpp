@@ -1,6 +1,7 @@
 /// @file
-/// @brief Reads the small members of a fetch answer, and the task's status
-/// from them (the words themselves are mapped in status_words.hpp).
+/// @brief A fetch answer's small members, and the task's status read from them.
+///
+/// The status words themselves are mapped in status_words.hpp.
 #pragma once
 
 #include <taskfetch/http.hpp>

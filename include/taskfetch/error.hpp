@@ -69,7 +69,6 @@ public:
   /// @brief An error of @p kind with a message a person understands.
   error(error_kind kind, std::string message) : kind_(kind), message_(std::move(message)) {}
 
-  /// @brief The class of the failure.
   error_kind kind() const noexcept { return kind_; }
   /// @brief What happened, for a person; never holds secrets.
   const std::string &message() const noexcept { return message_; }
@@ -89,47 +88,44 @@ public:
     http_status_ = s;
     return *this;
   }
-  /// @brief Rvalue overload of with_http_status.
   error &&with_http_status(int s) && {
     http_status_ = s;
     return std::move(*this);
   }
-  /// @brief Sets the attempt count.
+  /// @brief Sets how many HTTP requests the failed operation made; returns *this.
   error &with_attempts(std::size_t n) & {
     attempts_ = n;
     return *this;
   }
-  /// @brief Rvalue overload of with_attempts.
   error &&with_attempts(std::size_t n) && {
     attempts_ = n;
     return std::move(*this);
   }
-  /// @brief Sets the service's messages.
+  /// @brief Attaches the service's own words (error.messages); returns *this.
   error &with_service_messages(std::vector<std::string> m) & {
     service_messages_ = std::move(m);
     return *this;
   }
-  /// @brief Rvalue overload of with_service_messages.
   error &&with_service_messages(std::vector<std::string> m) && {
     service_messages_ = std::move(m);
     return std::move(*this);
   }
-  /// @brief Sets the transport detail.
+  /// @brief Sets why the network failed, which decides whether a retry can
+  /// help; meaningful only with kind transport. Returns *this.
   error &with_transport(transport_errc c) & {
     transport_ = c;
     return *this;
   }
-  /// @brief Rvalue overload of with_transport.
   error &&with_transport(transport_errc c) && {
     transport_ = c;
     return std::move(*this);
   }
-  /// @brief Sets the server's Retry-After.
+  /// @brief Records the server's Retry-After (nullopt: none), the least wait
+  /// before a retry; returns *this.
   error &with_retry_after(std::optional<std::chrono::milliseconds> d) & {
     retry_after_ = d;
     return *this;
   }
-  /// @brief Rvalue overload of with_retry_after.
   error &&with_retry_after(std::optional<std::chrono::milliseconds> d) && {
     retry_after_ = d;
     return std::move(*this);

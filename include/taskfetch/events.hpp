@@ -1,7 +1,8 @@
 /// @file
-/// @brief What observability hooks are told: one event per HTTP request and
-/// one per retry, without secrets (tokens travel in headers and credentials
-/// in bodies, neither of which is reported).
+/// @brief What observability hooks are told: one event per HTTP request and one per retry.
+///
+/// Events hold no secrets: tokens travel in headers and credentials in
+/// bodies, neither of which is reported.
 #pragma once
 
 #include <taskfetch/clock.hpp>

@@ -1,6 +1,5 @@
 /// @file
-/// @brief What decoders::to_file gives back (file_result) and how hard it
-/// works to make the file survive a power loss (durability).
+/// @brief What decoders::to_file gives back, and how hard it works to survive a power loss.
 #pragma once
 
 #include <cstdint>

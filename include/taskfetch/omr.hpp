@@ -1,6 +1,5 @@
 /// @file
-/// @brief taskfetch::omr_element: one recognised OMR form element, and the
-/// parsers for the three result formats (Csv, Json, Xml).
+/// @brief OMR form elements (omr_element) and the parsers of the Csv, Json and Xml results.
 #pragma once
 
 #include <taskfetch/decoders/result_type.hpp>
@@ -31,7 +30,6 @@ struct omr_element {
   friend bool operator==(const omr_element &a, const omr_element &b) {
     return a.name == b.name && a.value == b.value;
   }
-  /// @brief Not equal.
   friend bool operator!=(const omr_element &a, const omr_element &b) { return !(a == b); }
 };
 
@@ -191,7 +189,8 @@ inline result<std::vector<omr_element>> parse_omr_xml(std::string_view bytes) {
   return out;
 }
 
-/// @brief Parses @p bytes in the given format.
+/// @brief Parses @p bytes as format @p f, without sniffing (parse_omr_result
+/// sniffs when the type says nothing).
 inline result<std::vector<omr_element>> parse_omr(std::string_view bytes, omr_format f) {
   switch (f) {
   case omr_format::json: return parse_omr_json(bytes);

@@ -99,29 +99,23 @@ public:
     return *this;
   }
 
-  /// @brief The service root.
   const std::string &base_url() const noexcept { return base_url_; }
   /// @brief The client id ("" when a bearer token is used).
   const std::string &client_id() const noexcept { return client_id_; }
   /// @brief The client secret; never logged.
   const std::string &client_secret() const noexcept { return client_secret_; }
-  /// @brief The fixed bearer token, if any.
+  /// @brief The fixed bearer token; "" when credentials are used.
   const std::string &bearer_token() const noexcept { return bearer_; }
-  /// @brief Deadline of one whole operation.
   duration deadline() const noexcept { return deadline_; }
-  /// @brief TCP connect timeout.
   duration connect_timeout() const noexcept { return connect_timeout_; }
-  /// @brief Read timeout.
   duration read_timeout() const noexcept { return read_timeout_; }
-  /// @brief Extra CA file.
+  /// @brief The extra CA file; "" when only the system store is trusted.
   const std::string &ca_file() const noexcept { return ca_file_; }
   /// @brief Whether plaintext to non-loopback hosts is allowed.
   bool allow_insecure_http() const noexcept { return insecure_http_; }
-  /// @brief Connection pool size.
   std::size_t max_connections() const noexcept { return max_connections_; }
   /// @brief Answer size cap (0: none).
   std::uint64_t max_response_bytes() const noexcept { return max_response_bytes_; }
-  /// @brief Token endpoint path.
   const std::string &token_path() const noexcept { return token_path_; }
   /// @brief The proxy settings (URL, no-proxy list, environment on/off).
   const proxy_settings &proxy() const noexcept { return proxy_; }

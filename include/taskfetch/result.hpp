@@ -18,7 +18,7 @@ public:
   /// @brief Wraps @p e; what() is its message.
   explicit fetch_error(taskfetch::error e)
       : std::runtime_error(e.message()), error_(std::move(e)) {}
-  /// @brief The error value.
+  /// @brief The whole error (kind, HTTP status, attempts...), not only its message.
   const taskfetch::error &error() const noexcept { return error_; }
 
 private:
@@ -56,30 +56,27 @@ inline taskfetch::error &no_error_scratch() noexcept {
 template <class T> class [[nodiscard]] result {
 public:
   using value_type = T;
-  /// @brief A result holding a value.
+  /// @brief Implicit, so a function returning result<T> can `return value;`.
   template <class U = T,
             class = std::enable_if_t<std::is_constructible_v<T, U &&> &&
                                      !std::is_same_v<std::decay_t<U>, taskfetch::error> &&
                                      !std::is_same_v<std::decay_t<U>, result>>>
   result(U &&v) : v_(std::in_place_index<0>, std::forward<U>(v)) {}
-  /// @brief A result holding an error.
+  /// @brief Implicit, so a function returning result<T> can `return error(...);`.
   result(taskfetch::error e) : v_(std::in_place_index<1>, std::move(e)) {}
 
   /// @brief True when a value is held.
   bool has_value() const noexcept { return v_.index() == 0; }
-  /// @brief Same as has_value().
   explicit operator bool() const noexcept { return has_value(); }
   /// @brief The value; throws fetch_error (carrying the error) if an error is held.
   T &value() & {
     check();
     return std::get<0>(v_);
   }
-  /// @brief Const overload of value().
   const T &value() const & {
     check();
     return std::get<0>(v_);
   }
-  /// @brief Rvalue overload of value().
   T &&value() && {
     check();
     return std::get<0>(std::move(v_));
@@ -91,22 +88,19 @@ public:
     if (has_value()) return *std::get_if<0>(&v_);
     return static_cast<T>(std::forward<U>(fallback));
   }
-  /// @brief Rvalue overload of value_or(): moves the value out.
+  /// @brief On an rvalue the value is moved out, not copied.
   template <class U> T value_or(U &&fallback) && {
     static_assert(std::is_move_constructible_v<T> && std::is_convertible_v<U &&, T>,
                   "value_or needs a movable T and a fallback convertible to T");
     if (has_value()) return std::move(*std::get_if<0>(&v_));
     return static_cast<T>(std::forward<U>(fallback));
   }
-  /// @brief The value, unchecked.
+  /// @brief The value, unchecked: undefined when an error is held (test first).
   T &operator*() &noexcept { return *std::get_if<0>(&v_); }
-  /// @brief Const unchecked access.
   const T &operator*() const &noexcept { return *std::get_if<0>(&v_); }
-  /// @brief Rvalue unchecked access.
   T &&operator*() &&noexcept { return std::move(*std::get_if<0>(&v_)); }
   /// @brief Member access to the value, unchecked.
   T *operator->() noexcept { return std::get_if<0>(&v_); }
-  /// @brief Const member access, unchecked.
   const T *operator->() const noexcept { return std::get_if<0>(&v_); }
   /// @brief The error held; on a value, a shared immutable error of kind
   /// unknown ("no error: the result holds a value").
@@ -134,13 +128,12 @@ private:
 template <> class [[nodiscard]] result<void> {
 public:
   using value_type = void;
-  /// @brief Success.
+  /// @brief Success; builds no error at all.
   result() = default;
-  /// @brief Failure.
+  /// @brief Failure with @p e; implicit, so a function can `return error(...);`.
   result(taskfetch::error e) : e_(std::move(e)) {}
   /// @brief True on success.
   bool has_value() const noexcept { return !e_; }
-  /// @brief Same as has_value().
   explicit operator bool() const noexcept { return !e_; }
   /// @brief Does nothing on success; throws fetch_error (carrying the error) on failure.
   void value() const {

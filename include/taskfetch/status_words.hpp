@@ -1,6 +1,7 @@
 /// @file
-/// @brief The service's status words and the task_state each one means
-/// (docs/service.md §7; the table in docs/endpoints.md).
+/// @brief The service's status words and the task_state each one means.
+///
+/// The mapping is docs/service.md §7 (the table in docs/endpoints.md).
 #pragma once
 
 #include <taskfetch/http.hpp>

@@ -1,6 +1,5 @@
 /// @file
-/// @brief taskfetch::table: the rows of a recognised table, and how they are
-/// read from a Csv (or Text) result.
+/// @brief taskfetch::table, a recognised table's rows, read from a Csv (or Text) result.
 #pragma once
 
 #include <taskfetch/decoders/result_type.hpp>
@@ -25,7 +24,7 @@ struct table {
   /// @brief The rows, top to bottom; each a list of cells, left to right.
   std::vector<std::vector<std::string>> rows;
 
-  /// @brief Number of rows.
+  /// @brief Number of rows, RecognizeTable's column-index row included.
   std::size_t row_count() const noexcept { return rows.size(); }
   /// @brief Length of the longest row (0 for an empty table).
   std::size_t column_count() const noexcept {
@@ -44,7 +43,6 @@ struct table {
 
   /// @brief Equal when all rows and cells are equal.
   friend bool operator==(const table &a, const table &b) { return a.rows == b.rows; }
-  /// @brief Not equal.
   friend bool operator!=(const table &a, const table &b) { return !(a == b); }
 };
 

@@ -1,6 +1,8 @@
 /// @file
-/// @brief What every shipped transport takes: where the service is, timeouts,
-/// connection pool size, TLS trust, answer cap and proxy.
+/// @brief The settings every shipped transport takes, so switching transports changes none.
+///
+/// Where the service is, timeouts, connection pool size, TLS trust, answer
+/// cap and proxy.
 #pragma once
 
 #include <taskfetch/proxy.hpp>

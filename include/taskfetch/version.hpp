@@ -1,10 +1,11 @@
 /// @file
-/// @brief The library's version, in one place.
+/// @brief The library's version, as macros for the preprocessor and a constexpr int.
 #pragma once
 
-/// @brief Major version: changes break the public API.
+/// @brief Major version; 0 until the API is declared stable (1.0.0).
 #define TASKFETCH_VERSION_MAJOR 0
-/// @brief Minor version: new features, compatible.
+/// @brief Minor version: new features; before 1.0.0 it may also change the
+/// public API (docs/CHANGELOG.md).
 #define TASKFETCH_VERSION_MINOR 1
 /// @brief Patch version: fixes only.
 #define TASKFETCH_VERSION_PATCH 0

@@ -1,6 +1,7 @@
 /// @file
-/// @brief callback: hands the first result's bytes to a function as they
-/// arrive (a socket, a hash, a pipe), in constant memory.
+/// @brief callback: the first result's bytes handed to a function as they arrive.
+///
+/// For a socket, a hash or a pipe, in constant memory.
 #pragma once
 
 #include <taskfetch/decoder.hpp>
@@ -19,7 +20,7 @@ namespace taskfetch::decoders {
 /// delivered in the successful attempt.
 class callback {
 public:
-  /// @brief Bytes delivered.
+  /// @brief The bytes delivered in the attempt that succeeded.
   using value_type = std::uint64_t;
   /// @brief Receives a chunk; false stops the transfer.
   using chunk_fn = std::function<bool(const char *, std::size_t)>;
@@ -29,32 +30,33 @@ public:
   explicit callback(chunk_fn fn, std::function<void()> on_restart = {})
       : fn_(std::move(fn)), restart_(std::move(on_restart)) {}
 
-  /// @brief A new answer.
+  /// @brief A new attempt: calls on_restart first if an earlier one delivered bytes.
   result<void> begin(const fetch_info &) {
     if (delivered_ && restart_) restart_();
     delivered_ = 0;
     seen_ = false;
     return {};
   }
-  /// @brief Only the first result.
+  /// @brief Only the first result is delivered; later ones are skipped.
   bool want(std::size_t i) { return i == 0; }
-  /// @brief Passes bytes on.
+  /// @brief Passes bytes to the function; its false is a decode error that
+  /// stops the transfer.
   result<void> write(std::size_t, const char *p, std::size_t n) {
     delivered_ += n;
     if (!fn_(p, n)) return error(error_kind::decode, "the receiver stopped the result");
     return {};
   }
-  /// @brief Marks the result complete.
+  /// @brief Notes that the first result arrived whole (finish() needs it).
   result<void> end_result(std::size_t i, std::string_view) {
     if (i == 0) seen_ = true;
     return {};
   }
-  /// @brief The byte count.
+  /// @brief The bytes delivered; a decode error if the answer carried no result.
   result<std::uint64_t> finish() {
     if (!seen_) return error(error_kind::decode, "the answer carried no result");
     return delivered_;
   }
-  /// @brief The attempt was abandoned.
+  /// @brief Calls on_restart if bytes were delivered, so the receiver drops them.
   void abort() noexcept {
     if (delivered_ && restart_) restart_();
     delivered_ = 0;

@@ -1,7 +1,9 @@
 /// @file
-/// @brief json<T>: a JSON result read with `j.get<T>()`, so the user's own
-/// from_json (nlohmann's adl_serializer) decides; and as<T>, which asks the
-/// result_decoder<T> customization point.
+/// @brief json<T> and as<T>: results turned into the user's own types.
+///
+/// json<T> reads a JSON result with `j.get<T>()`, so the user's from_json
+/// (nlohmann's adl_serializer) decides; as<T> asks the result_decoder<T>
+/// customization point.
 #pragma once
 
 #include <taskfetch/decoders/memory.hpp>
@@ -58,7 +60,8 @@ namespace decoders {
 /// gives the document itself). Picks the Json result when there are several.
 template <class T = nlohmann::json> using json = in_memory<detail::json_traits<T>>;
 
-/// @brief A result converted by taskfetch::result_decoder<T>.
+/// @brief The first result (or the one of the given type) converted by
+/// taskfetch::result_decoder<T>.
 template <class T> using as = in_memory<detail::as_traits<T>>;
 
 } // namespace decoders

@@ -1,6 +1,7 @@
 /// @file
-/// @brief in_memory: the decoder skeleton for results kept in memory; the
-/// shipped bytes, pdf, table, omr and json decoders are instances of it.
+/// @brief in_memory: the skeleton of decoders that keep results in memory.
+///
+/// The shipped bytes, pdf, table, omr and json decoders are instances of it.
 #pragma once
 
 #include <taskfetch/decoder.hpp>
@@ -27,13 +28,12 @@ namespace taskfetch::decoders {
 /// first preferred result is taken, else the first result.
 template <class Traits> class in_memory {
 public:
-  /// @brief The converted value.
   using value_type = typename Traits::value_type;
 
   /// @brief Takes the result whose type is @p type ("" for the default pick).
   explicit in_memory(std::string type = {}) : type_(std::move(type)) {}
 
-  /// @brief A new answer: forget the last one, size the buffer.
+  /// @brief A new answer: forget the last one, size the buffer from Content-Length.
   result<void> begin(const fetch_info &info) {
     bufs_.reset();
     reserve_ = detail::reservation_for(info.content_length);
@@ -53,13 +53,14 @@ public:
     bufs_.write(i, p, n);
     return {};
   }
-  /// @brief Records the result's type.
+  /// @brief Records the result's type; an empty first result still fails a magic check.
   result<void> end_result(std::size_t i, std::string_view type) {
     auto &r = bufs_.end(i, type);
     if (i == 0 && type_.empty() && r.data.empty()) return magic_.at_end();
     return {};
   }
-  /// @brief Picks a result and converts it.
+  /// @brief Picks a result (of the filter's type, else the preferred one, else
+  /// the first) and converts it; a decode error when there is none to pick.
   result<value_type> finish() {
     detail::buffered_result *r = nullptr;
     if (!type_.empty()) {
@@ -79,7 +80,7 @@ public:
     bufs_.reset();
     return v;
   }
-  /// @brief Drops everything kept.
+  /// @brief Frees everything kept, so a failed attempt holds no memory.
   void abort() noexcept { bufs_.reset(); }
 
 private:

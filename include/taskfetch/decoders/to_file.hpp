@@ -55,7 +55,8 @@ public:
     if (!sink_.is_open()) return sink_.open(path_);
     return {};
   }
-  /// @brief Commits the file.
+  /// @brief Puts the file in place (fsyncs first unless durability::unsynced);
+  /// an io error leaves no file and the target as it was.
   result<file_result> finish() {
     if (!seen_) return detail::no_result_error();
     return sink_.commit();
@@ -63,7 +64,6 @@ public:
   /// @brief Removes the temporary; the target stays as it was.
   void abort() noexcept { sink_.discard(); }
 
-  /// @brief The target path.
   const std::filesystem::path &path() const noexcept { return path_; }
 
 private:

@@ -1,7 +1,8 @@
 /// @file
-/// @brief The pool's request rate: a token bucket shared by every request,
-/// cut when the service throttles (429, or 503 with Retry-After) and raised
-/// again gradually, as AWS's adaptive retry mode does.
+/// @brief The pool's request rate: a token bucket that slows down when the service throttles.
+///
+/// One bucket for every request, cut on a 429 (or a 503 with Retry-After) and
+/// raised again gradually, as AWS's adaptive retry mode does.
 #pragma once
 
 #include <taskfetch/clock.hpp>

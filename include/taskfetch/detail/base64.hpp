@@ -1,6 +1,5 @@
 /// @file
-/// @brief Strict RFC 4648 base64: one-shot encode/decode and a streaming
-/// decoder that takes input in chunks of any size.
+/// @brief Strict RFC 4648 base64: one-shot encode/decode and a decoder fed in chunks.
 #pragma once
 
 #include <taskfetch/error.hpp>
@@ -165,7 +164,7 @@ inline std::size_t base64_decode_groups(const unsigned char *in, std::size_t gro
 /// return stops decoding (error "aborted").
 class base64_decoder {
 public:
-  /// @brief Why decoding stopped.
+  /// @brief Why decoding stopped; `aborted` means the sink refused the bytes.
   enum class errc { none, bad_character, bad_padding, bad_length, aborted };
 
   /// @brief Back to a fresh decoder.
@@ -223,7 +222,7 @@ public:
   std::uint64_t consumed() const noexcept { return offset_; }
   /// @brief Bytes decoded so far.
   std::uint64_t decoded() const noexcept { return decoded_; }
-  /// @brief A sentence for error messages.
+  /// @brief The error in words, with its offset ("no error" when none).
   std::string error_message() const {
     switch (err_) {
     case errc::none: return "no error";

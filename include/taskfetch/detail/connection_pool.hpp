@@ -1,6 +1,5 @@
 /// @file
-/// @brief The keep-alive connections both shipped transports borrow, one
-/// request at a time.
+/// @brief The keep-alive connections both shipped transports lend out, one request at a time.
 #pragma once
 
 #include <condition_variable>

@@ -131,7 +131,6 @@ public:
 
   /// @brief The complete rows so far.
   csv_rows &rows() noexcept { return rows_; }
-  /// @brief Const overload of rows().
   const csv_rows &rows() const noexcept { return rows_; }
   /// @brief Takes the rows out, leaving none.
   csv_rows take_rows() noexcept { return std::exchange(rows_, {}); }

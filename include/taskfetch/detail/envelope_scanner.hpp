@@ -1,6 +1,7 @@
 /// @file
-/// @brief A streaming scanner for the fetch answer: finds `results[i].data`
-/// in the arriving bytes and base64-decodes it chunk by chunk, while the small
+/// @brief Streams a fetch answer: decodes `results[i].data` as it arrives, keeps the rest.
+///
+/// The base64 of each result is decoded chunk by chunk, while the small
 /// members (id, taskStatus, error, ...) are captured and parsed by nlohmann.
 ///
 /// Why not a DOM: a djvu2pdf answer is one JSON document holding hundreds of
@@ -47,13 +48,14 @@ enum class scan_errc {
   aborted,   ///< the events receiver stopped the scan
 };
 
-/// @brief The streaming scanner; see the file comment.
+/// @brief Resumable at every byte, whatever the member order (see the file
+/// comment); one answer at a time, not thread-safe.
 class envelope_scanner {
 public:
   /// @brief Largest member (other than results[].data) kept, in bytes.
   static constexpr std::size_t capture_limit = std::size_t{1} << 20;
 
-  /// @brief A scanner reporting to @p events.
+  /// @brief Reports to @p events, which must outlive the scanner (it keeps a pointer).
   explicit envelope_scanner(envelope_events &events) : ev_(&events) {}
 
   /// @brief Back to the start of a new answer.
@@ -86,7 +88,6 @@ public:
     return true;
   }
 
-  /// @brief Why the scan failed.
   scan_errc error_code() const noexcept { return err_; }
   /// @brief Byte offset in the answer where it failed.
   std::uint64_t error_offset() const noexcept { return err_offset_; }

@@ -1,7 +1,7 @@
 /// @file
-/// @brief The bridge from a transport's bytes to the envelope scanner, and
-/// from the scanner's result data to the decoder, with progress, deadline
-/// and cancellation checked as the answer arrives.
+/// @brief Carries a fetch answer from the transport through the scanner to the decoder.
+///
+/// Progress, deadline and cancellation are checked as the answer arrives.
 #pragma once
 
 #include <taskfetch/decoder.hpp>

@@ -1,6 +1,7 @@
 /// @file
-/// @brief file_sink, the machinery behind decoders::to_file: writes a file
-/// through a temporary in the same directory and puts it in place only when
+/// @brief file_sink: writes a file atomically through a temporary (behind decoders::to_file).
+///
+/// The temporary is in the target's directory and put in place only when
 /// complete, so a reader never sees a partial file and a failure never
 /// replaces an existing one. The system calls are in posix_file.hpp.
 #pragma once

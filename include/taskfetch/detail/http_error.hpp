@@ -1,6 +1,7 @@
 /// @file
-/// @brief HTTP error text: an error value from an answer that was not 2xx,
-/// with the ProblemDetails title/detail and its Retry-After.
+/// @brief Turns an HTTP answer that was not 2xx into an error value a person can read.
+///
+/// The message quotes the ProblemDetails title/detail; the error carries the Retry-After.
 #pragma once
 
 #include <taskfetch/detail/retry_after.hpp>

@@ -76,7 +76,6 @@ public:
   bool verified() const noexcept { return head_.size() == magic_.size(); }
   /// @brief The bytes kept so far (a prefix of the magic).
   const std::string &head() const noexcept { return head_; }
-  /// @brief The expected magic.
   const std::string &magic() const noexcept { return magic_; }
 
 private:

@@ -1,8 +1,9 @@
 /// @file
-/// @brief The POSIX (and Linux) calls behind local files, kept apart from the
-/// portable logic of file_sink and the journal: a port to another system
-/// replaces this header alone, and tests can make any call fail with a chosen
-/// errno (they run as root in CI, where chmod refuses nothing).
+/// @brief The POSIX (and Linux) file calls, apart from file_sink's and the journal's logic.
+///
+/// A port to another system replaces this header alone, and tests can make
+/// any call fail with a chosen errno (they run as root in CI, where chmod
+/// refuses nothing).
 #pragma once
 
 #include <taskfetch/error.hpp>

@@ -1,7 +1,8 @@
 /// @file
-/// @brief Which proxy, if any, a transport uses for its base URL: one pure
-/// function both transports call, so they can never disagree, and the
-/// errors that name the proxy (host and port, never its credentials).
+/// @brief Which proxy, if any, a transport uses for its base URL, and the errors naming it.
+///
+/// One pure function both transports call, so they can never disagree; the
+/// errors name the proxy's host and port, never its credentials.
 #pragma once
 
 #include <taskfetch/detail/url.hpp>
@@ -37,7 +38,7 @@ struct proxy_route {
 /// @brief Reads one environment variable (nullptr when unset).
 using env_lookup = std::function<const char *(const char *)>;
 
-/// @brief The process environment, for env_lookup.
+/// @brief The default env_lookup: the process environment (std::getenv); tests pass their own.
 inline const char *system_env(const char *name) { return std::getenv(name); }
 
 inline std::string ascii_lower(std::string_view s) {

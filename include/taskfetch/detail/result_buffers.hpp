@@ -1,6 +1,8 @@
 /// @file
-/// @brief Holding results in memory: sizing from Content-Length, and a
-/// per-index buffer for decoders that choose a result by its type at the end.
+/// @brief Results held in memory: sizing from Content-Length and a buffer per result.
+///
+/// The buffers are per index, for decoders that choose a result by its type
+/// at the end.
 #pragma once
 
 #include <taskfetch/decoder.hpp>
@@ -66,7 +68,7 @@ public:
     r.complete = true;
     return r;
   }
-  /// @brief All results seen.
+  /// @brief Every result seen so far, by index, wanted or not.
   std::vector<buffered_result> &items() noexcept { return items_; }
   /// @brief The first complete, wanted result satisfying @p pred, or null.
   template <class Pred> buffered_result *find(Pred pred) {

@@ -1,6 +1,8 @@
 /// @file
-/// @brief Retry-After (RFC 9110 10.2.3): delta-seconds or an HTTP-date in any
-/// of its three forms; and IMF-fixdate formatting for the emulator.
+/// @brief Retry-After parsing (RFC 9110 10.2.3), and HTTP-date formatting for the emulator.
+///
+/// A Retry-After is delta-seconds or an HTTP-date in any of its three forms;
+/// dates are written as IMF-fixdate.
 #pragma once
 
 #include <taskfetch/clock.hpp>

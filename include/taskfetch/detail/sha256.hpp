@@ -1,6 +1,7 @@
 /// @file
-/// @brief SHA-256 of bytes and files, through OpenSSL's EVP (already a
-/// dependency of the HTTPS transport), as lower-case hex.
+/// @brief SHA-256 of bytes and files as lower-case hex, through OpenSSL's EVP.
+///
+/// OpenSSL is already a dependency of the HTTPS transport.
 #pragma once
 
 #include <taskfetch/detail/posix_file.hpp>
@@ -16,17 +17,16 @@
 
 namespace taskfetch::detail {
 
-/// @brief Incremental SHA-256.
+/// @brief SHA-256 of bytes fed in any number of update() calls, then read once with hex().
 class sha256 {
 public:
   sha256() : ctx_(EVP_MD_CTX_new(), &EVP_MD_CTX_free) {
     if (ctx_) EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
   }
-  /// @brief Adds bytes.
   void update(const char *p, std::size_t n) {
     if (ctx_) EVP_DigestUpdate(ctx_.get(), p, n);
   }
-  /// @brief The digest as 64 hex digits ("" if OpenSSL failed).
+  /// @brief The digest as 64 hex digits ("" if OpenSSL failed); finalizes, so call it once.
   std::string hex() {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
@@ -44,14 +44,14 @@ private:
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
 };
 
-/// @brief SHA-256 of @p s.
+/// @brief The SHA-256 of @p s as 64 lower-case hex digits.
 inline std::string sha256_hex(std::string_view s) {
   sha256 h;
   h.update(s.data(), s.size());
   return h.hex();
 }
 
-/// @brief SHA-256 and size of a file; an error if it cannot be read.
+/// @brief What sha256_file() reports about a file.
 struct file_digest {
   std::uint64_t size = 0; ///< bytes
   std::string sha256;     ///< hex digest

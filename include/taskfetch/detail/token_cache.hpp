@@ -1,6 +1,5 @@
 /// @file
-/// @brief The bearer token kept in memory (never on disk) until shortly
-/// before it expires.
+/// @brief The bearer token, kept in memory (never on disk) until shortly before it expires.
 #pragma once
 
 #include <chrono>

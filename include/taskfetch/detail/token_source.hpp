@@ -1,7 +1,5 @@
 /// @file
-/// @brief Token fetching: POST /connect/token with client credentials, the
-/// token kept until shortly before it expires and fetched by one caller at a
-/// time.
+/// @brief Bearer tokens from POST /connect/token: cached, and fetched by one caller at a time.
 #pragma once
 
 #include <taskfetch/detail/http_error.hpp>

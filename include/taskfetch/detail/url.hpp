@@ -1,6 +1,5 @@
 /// @file
-/// @brief URL pieces the client needs: percent- and form-encoding, control
-/// character checks, base URL parsing and the loopback test (no DNS).
+/// @brief URL helpers: encoding, control characters, base URLs, the loopback test (no DNS).
 #pragma once
 
 #include <taskfetch/http.hpp>

@@ -1,8 +1,8 @@
 /// @file
-/// @brief How a 200 answer goes on the wire: through a content provider with
-/// an exact Content-Length, `stream_chunk` bytes at a time, with the body
-/// faults (drop, truncate, stall, cut) applied; stalls end when the emulator
-/// stops.
+/// @brief How the emulator sends a 200 answer, body faults (drop, truncate, stall, cut) applied.
+///
+/// A content provider with an exact Content-Length writes `stream_chunk`
+/// bytes at a time; stalls end when the emulator stops.
 #pragma once
 
 #include <taskfetch/emulator/faults.hpp>

@@ -1,10 +1,11 @@
 /// @file
-/// @brief The built-in emulator of the task API: a cpp-httplib server on
-/// loopback speaking docs/service.md (tokens, submit/fetch/cancel of the three
-/// operations, 24-hour retention), with scripted schedules, a replaceable
-/// processor, fault injection and a request log. For offline tests and demos.
-/// Link `taskfetch::emulator` (Meson: `taskfetch_emulator_dep`); the layout
-/// of this folder is in docs/emulator.md.
+/// @brief The built-in emulator of the task API, for offline tests and demos.
+///
+/// A cpp-httplib server on loopback speaking docs/service.md (tokens,
+/// submit/fetch/cancel of the three operations, 24-hour retention), with
+/// scripted schedules, a replaceable processor, fault injection and a request
+/// log. Link `taskfetch::emulator` (Meson: `taskfetch_emulator_dep`); the
+/// layout of this folder is in docs/emulator.md.
 #pragma once
 
 #include <taskfetch/emulator/faults.hpp>
@@ -35,7 +36,7 @@ public:
   /// @brief An emulator with @p o (empty `now` and `processor` take the
   /// defaults).
   explicit emulator(options o) : s_(std::make_shared<detail::service>(std::move(o))) {}
-  /// @brief Stops serving.
+  /// @brief Calls stop(), so no server thread outlives the emulator.
   ~emulator() { stop(); }
   emulator(const emulator &) = delete;
   emulator &operator=(const emulator &) = delete;
@@ -65,7 +66,7 @@ public:
     return std::string(server_.tls() ? "https" : "http") + "://" + (v6 ? "[" + h + "]" : h) + ":" +
            std::to_string(server_.port());
   }
-  /// @brief The bound port.
+  /// @brief The port bound (chosen by the system when options::port is 0); 0 before start().
   int port() const noexcept { return server_.port(); }
   /// @brief The options in use, defaults filled in.
   const options &config() const noexcept { return s_->opts; }
@@ -86,7 +87,7 @@ public:
   }
   /// @brief Injects a fault; faults are tried in the order injected.
   void inject(fault f) { s_->faults.arm(std::move(f)); }
-  /// @brief Removes all faults.
+  /// @brief Removes every fault, `forever` ones included.
   void clear_faults() { s_->faults.clear(); }
   /// @brief Faults still armed (not yet used up).
   std::size_t armed_faults() const { return s_->faults.armed(); }
@@ -98,9 +99,9 @@ public:
   std::map<std::string, std::size_t> submissions() const { return s_->tasks.submissions(); }
   /// @brief Accepted submissions per endpoint name ("djvu2pdf" -> 3).
   std::map<std::string, std::size_t> submit_counts() const { return s_->tasks.submit_counts(); }
-  /// @brief Requests served so far.
+  /// @brief Requests served so far, counted even when the log keeps none or was cleared.
   std::size_t requests() const noexcept { return s_->log.served(); }
-  /// @brief Tasks currently held.
+  /// @brief Tasks held, cancelled ones included and expired ones until a later add purges them.
   std::size_t task_count() const { return s_->tasks.count(); }
   /// @brief Drops every issued token (the next API call answers 401).
   void revoke_tokens() { s_->tokens.revoke_all(); }

@@ -1,7 +1,7 @@
 /// @file
-/// @brief Fault injection: what can go wrong with an answer, which requests a
-/// fault applies to, and the registry that arms faults and hands each
-/// request the first one matching it.
+/// @brief Fault injection: what can go wrong with an emulator answer, and on which requests.
+///
+/// The registry arms faults and hands each request the first one matching it.
 #pragma once
 
 #include <taskfetch/detail/retry_after.hpp>
@@ -21,7 +21,7 @@ enum class target { any, token, submit, fetch, cancel };
 
 /// @brief One injected fault (see docs/emulator.md).
 struct fault {
-  /// @brief What goes wrong.
+  /// @brief What goes wrong; each value names the fields below that it reads.
   enum class kind {
     http_status,    ///< answer `status` (with Retry-After if set) instead
     drop_mid_body,  ///< send `after_bytes` of the answer (at most all but one), then close

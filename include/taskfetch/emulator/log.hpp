@@ -1,7 +1,8 @@
 /// @file
-/// @brief The emulator's request log: one entry per request answered, the
-/// latest kept in memory and, optionally, every one appended to a file as a
-/// JSON line.
+/// @brief The emulator's request log: one entry per request answered.
+///
+/// The latest are kept in memory and, optionally, every one appended to a
+/// file as a JSON line.
 #pragma once
 
 #include <taskfetch/emulator/options.hpp>
@@ -20,7 +21,7 @@
 
 namespace taskfetch::emulation {
 
-/// @brief One logged request.
+/// @brief One answered request; log_file gets it as a JSON line ("task", "time_ms").
 struct log_entry {
   std::string method;      ///< GET, POST, DELETE
   std::string path;        ///< path as sent
@@ -66,7 +67,7 @@ public:
     entries_.push_back(std::move(e));
     while (entries_.size() > limit_) entries_.pop_front();
   }
-  /// @brief Oldest first.
+  /// @brief A copy of the entries kept, oldest first.
   std::vector<log_entry> entries() const {
     std::lock_guard<std::mutex> lk(m_);
     return {entries_.begin(), entries_.end()};

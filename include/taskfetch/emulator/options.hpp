@@ -1,6 +1,8 @@
 /// @file
-/// @brief The emulator's settings: where it listens, the credentials it
-/// accepts, how long tasks take, its limits, its clock and its log.
+/// @brief The emulator's settings, with defaults that suit tests on loopback.
+///
+/// Where it listens, the credentials it accepts, how long tasks take, its
+/// limits, its clock and its log.
 #pragma once
 
 #include <taskfetch/emulator/processor.hpp>

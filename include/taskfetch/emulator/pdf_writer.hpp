@@ -1,6 +1,7 @@
 /// @file
-/// @brief A minimal PDF writer for the emulator: text pages in Helvetica,
-/// with a correct cross-reference table, so any PDF reader opens the result.
+/// @brief A minimal PDF writer, so the emulator's djvu2pdf results open in any PDF reader.
+///
+/// Text pages in Helvetica, with a correct cross-reference table.
 #pragma once
 
 #include <cstdio>

@@ -1,7 +1,9 @@
 /// @file
-/// @brief What the emulator's tasks produce: the submission it saw, the
-/// outcome, and the default processor that makes believable results (a CSV
-/// table, OMR answers in the requested format, a real PDF from a DjVu file).
+/// @brief What the emulator's tasks produce from what was submitted.
+///
+/// The submission it saw, the outcome, and the default processor that makes
+/// believable results (a CSV table, OMR answers in the requested format, a
+/// real PDF from a DjVu file).
 #pragma once
 
 #include <taskfetch/detail/csv.hpp>
@@ -33,7 +35,7 @@ struct result_item {
   std::shared_ptr<const std::string> data; ///< the bytes (shared, never copied per request)
 };
 
-/// @brief How a task ends.
+/// @brief How a task ends: Completed with results, or Error with messages.
 struct processed {
   bool ok = true;                    ///< Completed (true) or Error (false)
   std::vector<result_item> results;  ///< when ok
@@ -46,7 +48,7 @@ struct processed {
     p.results.push_back({std::move(type), std::make_shared<const std::string>(std::move(bytes))});
     return p;
   }
-  /// @brief An Error outcome.
+  /// @brief An Error outcome reporting @p messages as error.messages.
   static processed failed(std::vector<std::string> messages) {
     processed p;
     p.ok = false;

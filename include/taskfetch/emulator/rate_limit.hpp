@@ -1,6 +1,7 @@
 /// @file
-/// @brief options::max_requests_per_second: a token bucket on the emulator
-/// clock, standing for a gateway in front of the service.
+/// @brief options::max_requests_per_second: a gateway's rate limit in front of the emulator.
+///
+/// A token bucket on the emulator clock.
 #pragma once
 
 #include <taskfetch/emulator/options.hpp>

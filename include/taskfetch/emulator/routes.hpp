@@ -1,8 +1,9 @@
 /// @file
-/// @brief Reading a request: which operation a path names (case-insensitive,
-/// with or without the /ocr or /omr segment), the credentials of a token
-/// request, whether a submit body is valid, and which type the submit answer
-/// takes from `Accept`.
+/// @brief Reading an emulator request: its operation, credentials, submit body and `Accept`.
+///
+/// Which operation a path names (case-insensitive, with or without the /ocr
+/// or /omr segment), the credentials of a token request, whether a submit
+/// body is valid, and which type the submit answer takes from `Accept`.
 #pragma once
 
 #include <taskfetch/detail/base64.hpp>

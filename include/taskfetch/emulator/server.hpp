@@ -1,7 +1,8 @@
 /// @file
-/// @brief The emulator's HTTP(S) server: binding (a taken port is an error),
-/// a deeper listen backlog, serving on a background thread, and a stop that
-/// does not wait for idle keep-alive clients.
+/// @brief The emulator's HTTP(S) server on a background thread, and a stop that does not hang.
+///
+/// Binding (a taken port is an error), a deeper listen backlog, and a stop
+/// that does not wait for idle keep-alive clients.
 #pragma once
 
 #include <taskfetch/emulator/options.hpp>

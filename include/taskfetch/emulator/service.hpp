@@ -1,7 +1,8 @@
 /// @file
-/// @brief The emulated service itself: the state one emulator keeps (tasks,
-/// tokens, faults, log, rate limit) and what each request does to it, from
-/// the rate limit and fault matching to the answer.
+/// @brief The emulated service itself: one emulator's state and what each request does to it.
+///
+/// The state is tasks, tokens, faults, log and rate limit; a request goes
+/// from the rate limit and fault matching to the answer.
 #pragma once
 
 #include <taskfetch/detail/sha256.hpp>

@@ -1,7 +1,8 @@
 /// @file
-/// @brief An answer body as text pieces and byte strings sent base64-encoded,
-/// read by range: the base64 of a large result is produced chunk by chunk as
-/// the connection takes it, never whole in memory.
+/// @brief An emulator answer whose base64 is made as the connection reads it, never whole.
+///
+/// The body is text pieces and byte strings sent base64-encoded, read by
+/// range, so a large result is encoded chunk by chunk.
 #pragma once
 
 #include <taskfetch/detail/base64.hpp>

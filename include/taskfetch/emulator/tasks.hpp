@@ -1,6 +1,7 @@
 /// @file
-/// @brief The emulator's tasks: their schedules (by time and by polls), the
-/// max_running queue, retention, cancellation and the submission counters.
+/// @brief The emulator's tasks: schedules, the max_running queue, retention, cancellation.
+///
+/// Schedules run by time and by polls; the store also counts submissions.
 #pragma once
 
 #include <taskfetch/emulator/options.hpp>
@@ -133,7 +134,7 @@ public:
     std::lock_guard<std::mutex> lk(m_);
     return submits_;
   }
-  /// @brief Submissions per endpoint name.
+  /// @brief Submissions per endpoint name; add_task() tasks are not counted.
   std::map<std::string, std::size_t> submit_counts() const {
     std::lock_guard<std::mutex> lk(m_);
     return submits_per_endpoint_;

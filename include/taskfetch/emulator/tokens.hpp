@@ -1,6 +1,7 @@
 /// @file
-/// @brief The emulator's bearer tokens: issued with a lifetime on the
-/// emulator clock, checked on every API call, revoked all at once.
+/// @brief The emulator's bearer tokens: issued, checked on every API call, revoked at once.
+///
+/// Lifetimes run on the emulator clock.
 #pragma once
 
 #include <taskfetch/emulator/options.hpp>

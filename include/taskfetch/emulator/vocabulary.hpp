@@ -1,7 +1,8 @@
 /// @file
-/// @brief What the emulator's answers say: the status words of each
-/// vocabulary (OCR, OMR seed, OMR SDK), the fetch answer's JSON shape, the
-/// token answer and ProblemDetails errors.
+/// @brief What the emulator's answers say: status words, answer bodies, ProblemDetails.
+///
+/// The status words of each vocabulary (OCR, OMR seed, OMR SDK), the fetch
+/// answer's JSON shape, the token answer and ProblemDetails errors.
 #pragma once
 
 #include <taskfetch/detail/base64.hpp>
@@ -35,7 +36,7 @@ inline void problem(httplib::Response &res, int status, const std::string &title
   res.set_content(j.dump(), "application/problem+json");
 }
 
-/// @brief The token endpoint's success body.
+/// @brief The token endpoint's success body: access_token, expires_in (seconds), token_type.
 inline std::string token_answer(const std::string &token, std::chrono::seconds lifetime) {
   nlohmann::json j{
       {"access_token", token}, {"expires_in", lifetime.count()}, {"token_type", "Bearer"}};

@@ -23,7 +23,7 @@ class manual_clock {
 
 public:
   manual_clock() : s_(std::make_shared<state>()) {}
-  /// @brief Current steady time.
+  /// @brief Current steady time: the epoch at first, moved only by sleeps and advance().
   std::chrono::steady_clock::time_point now() const {
     std::lock_guard<std::mutex> lk(s_->m);
     return s_->now;
@@ -44,7 +44,7 @@ public:
     }
     return !tok.cancelled();
   }
-  /// @brief Moves time forward without a sleep.
+  /// @brief Moves both clocks forward without recording a sleep.
   void advance(duration d) {
     std::lock_guard<std::mutex> lk(s_->m);
     s_->now += d;
@@ -60,7 +60,7 @@ public:
     std::lock_guard<std::mutex> lk(s_->m);
     return s_->sleeps;
   }
-  /// @brief Time elapsed since construction.
+  /// @brief Steady time since construction: every positive sleep plus every advance().
   duration elapsed() const {
     std::lock_guard<std::mutex> lk(s_->m);
     return std::chrono::duration_cast<duration>(s_->now.time_since_epoch());

@@ -1,6 +1,7 @@
 /// @file
-/// @brief A transport that answers from a script, in memory: for unit tests
-/// of taskfetch and of the user's own code. Pair it with manual_clock.
+/// @brief A transport that answers from an in-memory script, for unit tests of any client code.
+///
+/// For taskfetch's own tests and the user's; pair it with manual_clock.
 #pragma once
 
 #include <taskfetch/http.hpp>

@@ -1,8 +1,9 @@
 /// @file
-/// @brief An optional transport over libcurl (Debian libcurl4-openssl-dev;
-/// link `CURL::libcurl`, CMake target `taskfetch::curl`). It receives in
-/// large blocks, so it moves big answers at curl's own speed, where
-/// cpp-httplib 0.11 reads 4 KiB at a time (docs/BENCHMARKS.md).
+/// @brief An optional transport over libcurl, which moves big answers at curl's own speed.
+///
+/// Debian libcurl4-openssl-dev; link `CURL::libcurl`, CMake target
+/// `taskfetch::curl`. It receives in large blocks, where cpp-httplib 0.11
+/// reads 4 KiB at a time (docs/BENCHMARKS.md).
 #pragma once
 
 #include <taskfetch/detail/connection_pool.hpp>

@@ -1,6 +1,7 @@
 /// @file
-/// @brief The default transport: cpp-httplib, HTTP and HTTPS, a pool of
-/// keep-alive connections with TCP_NODELAY, streaming bodies.
+/// @brief The default transport: cpp-httplib over a pool of keep-alive connections.
+///
+/// HTTP and HTTPS, TCP_NODELAY, bodies streamed to the handler as they arrive.
 #pragma once
 
 #include <taskfetch/detail/base64.hpp>
