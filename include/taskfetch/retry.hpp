@@ -185,19 +185,22 @@ private:
 /// @brief The default policy with std::minstd_rand jitter.
 using standard_retry = basic_standard_retry<>;
 
-/// @brief Never repeats a failed request; polls a pending task every second.
+/// @brief Never retries a failed request; polls a pending task every
+/// poll_interval (1 s unless given: `no_retry{std::chrono::seconds(5)}`).
 struct no_retry {
-  /// @brief The (stateless) state.
+  duration poll_interval{1000}; ///< the wait between polls of a pending task
+  /// @brief Its state: the interval, nothing to count.
   struct state {
+    duration poll_interval; ///< the wait between polls
     /// @brief Always gives up.
     std::optional<duration> on_failure(const error &) { return std::nullopt; }
-    /// @brief One second.
-    std::optional<duration> on_pending(duration) { return duration(1000); }
+    /// @brief poll_interval, however long the task has taken.
+    std::optional<duration> on_pending(duration) { return poll_interval; }
     /// @brief Nothing to reset.
     void on_success() noexcept {}
   };
-  /// @brief A state.
-  state start() const { return {}; }
+  /// @brief A state that polls every poll_interval.
+  state start() const { return state{poll_interval}; }
 };
 
 /// @brief Fixed waits, as the tutorials do: the same interval after a

@@ -1,6 +1,7 @@
 // The policy detection traits (docs/policies.md's tables) on the shipped
-// policies and on types that lack one member each. The static_asserts
-// naming a missing member are tested by tests/compile_fail/.
+// policies and on types that lack one member each, and no_retry's poll
+// interval. The static_asserts naming a missing member are tested by
+// tests/compile_fail/.
 #include <taskfetch/basic_client.hpp>
 #include <taskfetch/decoders.hpp>
 #include <taskfetch/detail/base64.hpp>
@@ -148,6 +149,42 @@ TEST_CASE("a type missing one member is not the policy, and only that member is 
   static_assert(!detail::random_has_max_v<random_without_max>);
   static_assert(detail::random_has_min_v<random_without_max>);
   CHECK(true);
+}
+
+TEST_CASE("no_retry: polls every poll_interval (1 s unless given), never retries") {
+  CHECK(no_retry{}.poll_interval == 1s);
+  CHECK(no_retry{}.start().on_pending(duration(0)) == 1s);
+  CHECK(no_retry{}.start().on_pending(duration(600000)) == 1s); // never backs off
+  const no_retry quick{250ms};
+  CHECK(quick.start().on_pending(duration(0)) == 250ms);
+  CHECK_FALSE(quick.start().on_failure(error(error_kind::transport, "dropped")));
+
+  // Through a client: the waits between polls are the interval, and a 503
+  // is returned at once.
+  using client = basic_client<scripted_transport, no_retry, manual_clock>;
+  constexpr const char *path = "/v5.0/ocr/RecognizeTable";
+  auto answer = [](const std::string &word) {
+    std::string results = "null";
+    if (word == "Completed")
+      results = "[{\"type\":\"Csv\",\"data\":\"" + detail::base64_encode("a\n") + "\"}]";
+    return "{\"id\":\"t1\",\"taskStatus\":\"" + word +
+           "\",\"responseStatusCode\":\"Ok\",\"results\":" + results + ",\"error\":null}";
+  };
+  scripted_transport net;
+  manual_clock clock;
+  client api{options{}.base_url("https://api.test").credentials("id", "secret"), net,
+             no_retry{std::chrono::seconds(3)}, clock};
+  net.on(http_method::get, path, scripted_reply::json(200, answer("Pending")), 2)
+      .on(http_method::get, path, scripted_reply::json(200, answer("Completed")), 1)
+      .on(http_method::get, path, scripted_reply::json(503, "{}"), 1);
+  auto t = api.fetch<endpoints::recognize_table>("t1");
+  REQUIRE_MESSAGE(t, t.error().message());
+  CHECK(clock.sleeps() == std::vector<duration>{3s, 3s});
+  auto failed = api.fetch<endpoints::recognize_table>("t1");
+  REQUIRE_FALSE(failed);
+  CHECK(failed.error().http_status() == 503);
+  CHECK(clock.sleeps().size() == 2); // no wait before giving up
+  CHECK(net.unmatched() == 0);
 }
 
 // Named, not anonymous: clang would warn that these members are never used.
