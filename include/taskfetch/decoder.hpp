@@ -45,14 +45,16 @@ template <class D> using decoder_value_t = detected_or_t<void, decoder_value_typ
 template <class D>
 inline constexpr bool decoder_has_value_type_v = is_detected_v<decoder_value_type_t, D>;
 template <class D>
-inline constexpr bool decoder_has_begin_v = is_detected_convertible_v<status, decoder_begin_t, D>;
+inline constexpr bool decoder_has_begin_v =
+    is_detected_convertible_v<result<void>, decoder_begin_t, D>;
 template <class D>
 inline constexpr bool decoder_has_want_v = is_detected_convertible_v<bool, decoder_want_t, D>;
 template <class D>
-inline constexpr bool decoder_has_write_v = is_detected_convertible_v<status, decoder_write_t, D>;
+inline constexpr bool decoder_has_write_v =
+    is_detected_convertible_v<result<void>, decoder_write_t, D>;
 template <class D>
 inline constexpr bool decoder_has_end_result_v =
-    is_detected_convertible_v<status, decoder_end_result_t, D>;
+    is_detected_convertible_v<result<void>, decoder_end_result_t, D>;
 // Without value_type there is no result<value_type> to compare with: any
 // finish() will do, so that only the missing value_type is reported.
 template <class D>
@@ -85,12 +87,12 @@ template <class D> constexpr bool check_decoder() {
   TASKFETCH_REQUIRE_MEMBER("decoder", detail::decoder_has_value_type_v<D>,
                            "using value_type = ...");
   TASKFETCH_REQUIRE_MEMBER("decoder", detail::decoder_has_begin_v<D>,
-                           "status begin(const fetch_info&)");
+                           "result<void> begin(const fetch_info&)");
   TASKFETCH_REQUIRE_MEMBER("decoder", detail::decoder_has_want_v<D>, "bool want(std::size_t)");
   TASKFETCH_REQUIRE_MEMBER("decoder", detail::decoder_has_write_v<D>,
-                           "status write(std::size_t, const char*, std::size_t)");
+                           "result<void> write(std::size_t, const char*, std::size_t)");
   TASKFETCH_REQUIRE_MEMBER("decoder", detail::decoder_has_end_result_v<D>,
-                           "status end_result(std::size_t, std::string_view)");
+                           "result<void> end_result(std::size_t, std::string_view)");
   TASKFETCH_REQUIRE_MEMBER("decoder", detail::decoder_has_finish_v<D>,
                            "result<value_type> finish()");
   TASKFETCH_REQUIRE_MEMBER("decoder", detail::decoder_has_abort_v<D>, "void abort() noexcept");

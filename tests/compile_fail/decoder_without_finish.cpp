@@ -7,10 +7,10 @@
 
 struct decoder {
   using value_type = int;
-  taskfetch::status begin(const taskfetch::fetch_info &) { return {}; }
+  taskfetch::result<void> begin(const taskfetch::fetch_info &) { return {}; }
   bool want(std::size_t) { return true; }
-  taskfetch::status write(std::size_t, const char *, std::size_t) { return {}; }
-  taskfetch::status end_result(std::size_t, std::string_view) { return {}; }
+  taskfetch::result<void> write(std::size_t, const char *, std::size_t) { return {}; }
+  taskfetch::result<void> end_result(std::size_t, std::string_view) { return {}; }
   taskfetch::result<long> finish() { return 0L; } // not result<value_type>
   void abort() noexcept {}
 };

@@ -4,10 +4,10 @@
 
 struct decoder {
   using value_type = int;
-  taskfetch::status begin(const taskfetch::fetch_info &) { return {}; }
+  taskfetch::result<void> begin(const taskfetch::fetch_info &) { return {}; }
   // want left out
-  taskfetch::status write(std::size_t, const char *, std::size_t) { return {}; }
-  taskfetch::status end_result(std::size_t, std::string_view) { return {}; }
+  taskfetch::result<void> write(std::size_t, const char *, std::size_t) { return {}; }
+  taskfetch::result<void> end_result(std::size_t, std::string_view) { return {}; }
   taskfetch::result<int> finish() { return 0; }
   void abort() noexcept {}
 };

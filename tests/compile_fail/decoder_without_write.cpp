@@ -1,5 +1,5 @@
 // fetch_batch checks the decoders its callback makes.
-// expect: taskfetch decoder: missing member `status write(std::size_t, const char*, std::size_t)`
+// expect: taskfetch decoder: missing member `result<void> write(std::size_t, const char*, std::size_t)`
 #include "minimal_policies.hpp"
 
 #include <taskfetch/basic_client.hpp>
@@ -7,10 +7,10 @@
 
 struct decoder {
   using value_type = int;
-  taskfetch::status begin(const taskfetch::fetch_info &) { return {}; }
+  taskfetch::result<void> begin(const taskfetch::fetch_info &) { return {}; }
   bool want(std::size_t) { return true; }
   // write left out
-  taskfetch::status end_result(std::size_t, std::string_view) { return {}; }
+  taskfetch::result<void> end_result(std::size_t, std::string_view) { return {}; }
   taskfetch::result<int> finish() { return 0; }
   void abort() noexcept {}
 };

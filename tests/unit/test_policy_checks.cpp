@@ -29,10 +29,10 @@ template <class T> using size_op = decltype(std::declval<T &>().size());
 // Each of these misses exactly one member of a complete policy.
 struct decoder_without_abort {
   using value_type = int;
-  status begin(const fetch_info &) { return {}; }
+  result<void> begin(const fetch_info &) { return {}; }
   bool want(std::size_t) { return true; }
-  status write(std::size_t, const char *, std::size_t) { return {}; }
-  status end_result(std::size_t, std::string_view) { return {}; }
+  result<void> write(std::size_t, const char *, std::size_t) { return {}; }
+  result<void> end_result(std::size_t, std::string_view) { return {}; }
   result<int> finish() { return 0; }
 };
 struct decoder_throwing_abort : decoder_without_abort {
