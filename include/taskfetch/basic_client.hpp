@@ -22,6 +22,15 @@
 
 namespace taskfetch {
 
+namespace detail {
+/// Tells fetch/run's overloads apart: a second argument that is not call
+/// options is a decoder, checked by check_decoder, so a type that is nearly
+/// a decoder meets the static_assert naming what it lacks, never "no
+/// matching function".
+template <class Arg>
+using not_call_options = std::enable_if_t<!std::is_convertible_v<Arg, const call_options &>>;
+} // namespace detail
+
 /// @brief A client of the task API, composed from policies:
 /// @tparam Transport moves one HTTP request (docs/policies.md)
 /// @tparam Retry decides whether and how long to wait after a failure or a
@@ -91,16 +100,19 @@ public:
   /// @brief Waits for the task and decodes its result with the endpoint's
   /// default decoder.
   template <class E>
-  result<typename endpoint_traits<E>::default_decoder::value_type>
+  result<detail::decoder_value_t<typename endpoint_traits<E>::default_decoder>>
   fetch(std::string_view id, const call_options &co = {}) {
     typename endpoint_traits<E>::default_decoder d{};
     return fetch<E>(id, d, co);
   }
 
   /// @brief Waits for the task and decodes its result with @p decoder.
-  template <class E, class Decoder, class = std::enable_if_t<is_decoder_v<std::decay_t<Decoder>>>>
-  result<typename std::decay_t<Decoder>::value_type> fetch(std::string_view id, Decoder &&decoder,
-                                                           const call_options &co = {}) {
+  /// Any second argument but call options is taken for a decoder and checked
+  /// (docs/policies.md, "How the checks are reached").
+  template <class E, class Decoder, class = detail::not_call_options<Decoder>>
+  result<detail::decoder_value_t<std::decay_t<Decoder>>>
+  fetch(std::string_view id, Decoder &&decoder, const call_options &co = {}) {
+    static_assert(check_decoder<std::decay_t<Decoder>>());
     task_machine<basic_client, E, std::remove_reference_t<Decoder>> m(*this, task_goal::wait, co,
                                                                       decoder);
     m.with_id(std::string(id)).run_here();
@@ -118,17 +130,18 @@ public:
 
   /// @brief Submits, waits and decodes with the default decoder.
   template <class E>
-  result<typename endpoint_traits<E>::default_decoder::value_type>
+  result<detail::decoder_value_t<typename endpoint_traits<E>::default_decoder>>
   run(const typename endpoint_traits<E>::input &in, const call_options &co = {}) {
     typename endpoint_traits<E>::default_decoder d{};
     return run<E>(in, d, co);
   }
 
   /// @brief Submits, waits and decodes with @p decoder, under one deadline.
-  template <class E, class Decoder, class = std::enable_if_t<is_decoder_v<std::decay_t<Decoder>>>>
-  result<typename std::decay_t<Decoder>::value_type>
+  template <class E, class Decoder, class = detail::not_call_options<Decoder>>
+  result<detail::decoder_value_t<std::decay_t<Decoder>>>
   run(const typename endpoint_traits<E>::input &in, Decoder &&decoder,
       const call_options &co = {}) {
+    static_assert(check_decoder<std::decay_t<Decoder>>());
     task_machine<basic_client, E, std::remove_reference_t<Decoder>> m(*this, task_goal::run, co,
                                                                       decoder);
     m.with_body(endpoint_traits<E>::submit_body(in)).run_here();

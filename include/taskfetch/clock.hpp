@@ -3,6 +3,7 @@
 #pragma once
 
 #include <taskfetch/cancellation.hpp>
+#include <taskfetch/detail/type_traits.hpp>
 
 #include <chrono>
 #include <type_traits>
@@ -31,36 +32,37 @@ struct system_clock {
 };
 
 namespace detail {
-template <class...> using clock_void_t = void;
-template <class T, class = void> struct has_now : std::false_type {};
+template <class T> using clock_now_t = decltype(std::declval<const T &>().now());
+template <class T> using clock_wall_now_t = decltype(std::declval<const T &>().wall_now());
 template <class T>
-struct has_now<T, clock_void_t<decltype(std::declval<const T &>().now())>> : std::true_type {};
-template <class T, class = void> struct has_wall_now : std::false_type {};
+using clock_sleep_for_t = decltype(std::declval<T &>().sleep_for(
+    std::declval<duration>(), std::declval<const cancel_token &>()));
+
+// One trait per row of docs/policies.md's clock table.
 template <class T>
-struct has_wall_now<T, clock_void_t<decltype(std::declval<const T &>().wall_now())>>
-    : std::true_type {};
-template <class T, class = void> struct has_sleep_for : std::false_type {};
+inline constexpr bool clock_has_now_v =
+    is_detected_convertible_v<std::chrono::steady_clock::time_point, clock_now_t, T>;
 template <class T>
-struct has_sleep_for<T, clock_void_t<decltype(std::declval<T &>().sleep_for(
-                            std::declval<duration>(), std::declval<const cancel_token &>()))>>
-    : std::true_type {};
+inline constexpr bool clock_has_wall_now_v =
+    is_detected_convertible_v<std::chrono::system_clock::time_point, clock_wall_now_t, T>;
+template <class T>
+inline constexpr bool clock_has_sleep_for_v = is_detected_convertible_v<bool, clock_sleep_for_t, T>;
 } // namespace detail
 
 /// @brief True when T meets the clock requirements (docs/policies.md).
 template <class T>
-inline constexpr bool is_clock_v =
-    detail::has_now<T>::value &&detail::has_wall_now<T>::value &&detail::has_sleep_for<T>::value;
+inline constexpr bool is_clock_v = (detail::clock_has_now_v<T> && detail::clock_has_wall_now_v<T> &&
+                                    detail::clock_has_sleep_for_v<T>);
 
-/// @brief Fails compilation naming the clock member that is missing.
+/// @brief Rejects a clock with one static_assert per missing member, each
+/// naming it; returns true, so it can stand in a static_assert of its own.
 template <class T> constexpr bool check_clock() {
-  static_assert(detail::has_now<T>::value,
-                "taskfetch: a clock needs `time_point now() const` (steady)");
-  static_assert(detail::has_wall_now<T>::value,
-                "taskfetch: a clock needs `std::chrono::system_clock::"
-                "time_point wall_now() const`");
-  static_assert(detail::has_sleep_for<T>::value,
-                "taskfetch: a clock needs `bool sleep_for(taskfetch::duration, "
-                "const taskfetch::cancel_token&)`");
+  TASKFETCH_REQUIRE_MEMBER("clock", detail::clock_has_now_v<T>,
+                           "std::chrono::steady_clock::time_point now() const");
+  TASKFETCH_REQUIRE_MEMBER("clock", detail::clock_has_wall_now_v<T>,
+                           "std::chrono::system_clock::time_point wall_now() const");
+  TASKFETCH_REQUIRE_MEMBER("clock", detail::clock_has_sleep_for_v<T>,
+                           "bool sleep_for(duration, const cancel_token&)");
   return true;
 }
 

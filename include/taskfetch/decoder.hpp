@@ -2,6 +2,7 @@
 /// @brief The decoder policy: result bytes in, the user's value out.
 #pragma once
 
+#include <taskfetch/detail/type_traits.hpp>
 #include <taskfetch/result.hpp>
 
 #include <cstddef>
@@ -21,66 +22,80 @@ struct fetch_info {
 };
 
 namespace detail {
-template <class...> using dec_void_t = void;
-template <class D, class = void> struct has_value_type : std::false_type {};
-template <class D> struct has_value_type<D, dec_void_t<typename D::value_type>> : std::true_type {};
-template <class D, class = void> struct has_begin : std::false_type {};
+template <class D> using decoder_value_type_t = typename D::value_type;
 template <class D>
-struct has_begin<
-    D, dec_void_t<decltype(std::declval<D &>().begin(std::declval<const fetch_info &>()))>>
-    : std::is_convertible<decltype(std::declval<D &>().begin(std::declval<const fetch_info &>())),
-                          result<void>> {};
-template <class D, class = void> struct has_want : std::false_type {};
+using decoder_begin_t = decltype(std::declval<D &>().begin(std::declval<const fetch_info &>()));
 template <class D>
-struct has_want<D, dec_void_t<decltype(std::declval<D &>().want(std::declval<std::size_t>()))>>
-    : std::true_type {};
-template <class D, class = void> struct has_write : std::false_type {};
+using decoder_want_t = decltype(std::declval<D &>().want(std::declval<std::size_t>()));
 template <class D>
-struct has_write<D, dec_void_t<decltype(std::declval<D &>().write(std::declval<std::size_t>(),
-                                                                  std::declval<const char *>(),
-                                                                  std::declval<std::size_t>()))>>
-    : std::is_convertible<decltype(std::declval<D &>().write(std::declval<std::size_t>(),
-                                                             std::declval<const char *>(),
-                                                             std::declval<std::size_t>())),
-                          result<void>> {};
-template <class D, class = void> struct has_end_result : std::false_type {};
+using decoder_write_t = decltype(std::declval<D &>().write(
+    std::declval<std::size_t>(), std::declval<const char *>(), std::declval<std::size_t>()));
 template <class D>
-struct has_end_result<D, dec_void_t<decltype(std::declval<D &>().end_result(
-                             std::declval<std::size_t>(), std::declval<std::string_view>()))>>
-    : std::true_type {};
-template <class D, class = void> struct has_finish : std::false_type {};
+using decoder_end_result_t = decltype(std::declval<D &>().end_result(
+    std::declval<std::size_t>(), std::declval<std::string_view>()));
+template <class D> using decoder_finish_t = decltype(std::declval<D &>().finish());
+template <class D> using decoder_abort_t = decltype(std::declval<D &>().abort());
+
+/// @brief D::value_type, or void when D has none: entry points name their
+/// return type with it, so a decoder without one reaches check_decoder's
+/// static_assert instead of vanishing from overload resolution.
+template <class D> using decoder_value_t = detected_or_t<void, decoder_value_type_t, D>;
+
+// One trait per row of docs/policies.md's decoder table.
 template <class D>
-struct has_finish<D, dec_void_t<decltype(std::declval<D &>().finish())>> : std::true_type {};
-template <class D, class = void> struct has_abort : std::false_type {};
+inline constexpr bool decoder_has_value_type_v = is_detected_v<decoder_value_type_t, D>;
 template <class D>
-struct has_abort<D, dec_void_t<decltype(std::declval<D &>().abort())>> : std::true_type {};
+inline constexpr bool decoder_has_begin_v =
+    is_detected_convertible_v<result<void>, decoder_begin_t, D>;
+template <class D>
+inline constexpr bool decoder_has_want_v = is_detected_convertible_v<bool, decoder_want_t, D>;
+template <class D>
+inline constexpr bool decoder_has_write_v =
+    is_detected_convertible_v<result<void>, decoder_write_t, D>;
+template <class D>
+inline constexpr bool decoder_has_end_result_v =
+    is_detected_convertible_v<result<void>, decoder_end_result_t, D>;
+// Without value_type there is no result<value_type> to compare with: any
+// finish() will do, so that only the missing value_type is reported.
+template <class D>
+inline constexpr bool decoder_has_finish_v =
+    decoder_has_value_type_v<D>
+        ? is_detected_convertible_v<result<decoder_value_t<D>>, decoder_finish_t, D>
+        : is_detected_v<decoder_finish_t, D>;
+// noexcept: the machine discards a failed attempt from noexcept code. Any
+// return type will do; it is ignored.
+template <class D> constexpr bool decoder_abort_ok() {
+  if constexpr (is_detected_v<decoder_abort_t, D>)
+    return noexcept(std::declval<D &>().abort());
+  else
+    return false;
+}
+template <class D> inline constexpr bool decoder_has_abort_v = decoder_abort_ok<D>();
 } // namespace detail
 
 /// @brief True when D meets the decoder requirements (docs/policies.md).
 template <class D>
-inline constexpr bool is_decoder_v = detail::has_value_type<D>::value &&detail::has_begin<D>::value
-    &&detail::has_want<D>::value &&detail::has_write<D>::value &&detail::has_end_result<D>::value
-        &&detail::has_finish<D>::value &&detail::has_abort<D>::value;
+inline constexpr bool
+    is_decoder_v = (detail::decoder_has_value_type_v<D> && detail::decoder_has_begin_v<D> &&
+                    detail::decoder_has_want_v<D> && detail::decoder_has_write_v<D> &&
+                    detail::decoder_has_end_result_v<D> && detail::decoder_has_finish_v<D> &&
+                    detail::decoder_has_abort_v<D>);
 
-/// @brief Fails compilation naming the decoder member that is missing.
+/// @brief Rejects a decoder with one static_assert per missing member, each
+/// naming it; returns true, so it can stand in a static_assert of its own.
 template <class D> constexpr bool check_decoder() {
-  static_assert(detail::has_value_type<D>::value,
-                "taskfetch: a decoder needs `using value_type = ...;`");
-  static_assert(detail::has_begin<D>::value,
-                "taskfetch: a decoder needs `taskfetch::result<void> begin(const "
-                "taskfetch::fetch_info&)`");
-  static_assert(detail::has_want<D>::value,
-                "taskfetch: a decoder needs `bool want(std::size_t index)`");
-  static_assert(detail::has_write<D>::value,
-                "taskfetch: a decoder needs `taskfetch::result<void> write(std::size_t "
-                "index, const char* data, std::size_t size)`");
-  static_assert(detail::has_end_result<D>::value,
-                "taskfetch: a decoder needs `taskfetch::result<void> end_result("
-                "std::size_t index, std::string_view type)`");
-  static_assert(detail::has_finish<D>::value,
-                "taskfetch: a decoder needs `taskfetch::result<value_type> "
-                "finish()`");
-  static_assert(detail::has_abort<D>::value, "taskfetch: a decoder needs `void abort() noexcept`");
+  TASKFETCH_REQUIRE_MEMBER("decoder", detail::decoder_has_value_type_v<D>,
+                           "using value_type = ...");
+  TASKFETCH_REQUIRE_MEMBER("decoder", detail::decoder_has_begin_v<D>,
+                           "result<void> begin(const fetch_info&)");
+  TASKFETCH_REQUIRE_MEMBER("decoder", detail::decoder_has_want_v<D>, "bool want(std::size_t)");
+  TASKFETCH_REQUIRE_MEMBER("decoder", detail::decoder_has_write_v<D>,
+                           "result<void> write(std::size_t, const char*, std::size_t)");
+  TASKFETCH_REQUIRE_MEMBER("decoder", detail::decoder_has_end_result_v<D>,
+                           "result<void> end_result(std::size_t, std::string_view)");
+  TASKFETCH_REQUIRE_MEMBER("decoder", detail::decoder_has_finish_v<D>,
+                           "result<value_type> finish()");
+  TASKFETCH_REQUIRE_MEMBER("decoder", detail::decoder_has_abort_v<D>, "void abort() noexcept");
   return true;
 }
 

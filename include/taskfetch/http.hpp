@@ -2,6 +2,7 @@
 /// @brief What a transport moves: one HTTP request, a response head, body chunks.
 #pragma once
 
+#include <taskfetch/detail/type_traits.hpp>
 #include <taskfetch/result.hpp>
 
 #include <chrono>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -113,24 +115,23 @@ private:
 using send_result = result<void>;
 
 namespace detail {
-template <class...> using void_t = void;
-
-template <class T, class = void> struct has_send : std::false_type {};
 template <class T>
-struct has_send<T, void_t<decltype(std::declval<T &>().send(std::declval<const request &>(),
-                                                            std::declval<response_handler &>()))>>
-    : std::is_convertible<decltype(std::declval<T &>().send(std::declval<const request &>(),
-                                                            std::declval<response_handler &>())),
-                          send_result> {};
+using transport_send_t = decltype(std::declval<T &>().send(std::declval<const request &>(),
+                                                           std::declval<response_handler &>()));
+/// T has `send_result send(const request&, response_handler&)`.
+template <class T>
+inline constexpr bool transport_has_send_v =
+    is_detected_convertible_v<send_result, transport_send_t, T>;
 } // namespace detail
 
 /// @brief True when T meets the transport requirements (docs/policies.md).
-template <class T> inline constexpr bool is_transport_v = detail::has_send<T>::value;
+template <class T> inline constexpr bool is_transport_v = detail::transport_has_send_v<T>;
 
-/// @brief Fails compilation with a message naming the missing member.
+/// @brief Rejects a transport that lacks a member, with one static_assert
+/// naming it; returns true, so it can stand in a static_assert of its own.
 template <class T> constexpr bool check_transport() {
-  static_assert(detail::has_send<T>::value, "taskfetch: a transport needs `send_result send(const "
-                                            "taskfetch::request&, taskfetch::response_handler&)`");
+  TASKFETCH_REQUIRE_MEMBER("transport", detail::transport_has_send_v<T>,
+                           "send_result send(const request&, response_handler&)");
   return true;
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <taskfetch/clock.hpp>
+#include <taskfetch/detail/type_traits.hpp>
 #include <taskfetch/error.hpp>
 
 #include <algorithm>
@@ -52,6 +53,55 @@ struct retry_settings {
   std::optional<std::uint64_t> seed; ///< jitter seed; random when unset (tests set it)
 };
 
+namespace detail {
+template <class R> using random_result_type_t = typename R::result_type;
+// An integral_constant, so that a min() or max() that is not constexpr is
+// not detected.
+template <class R> using random_min_t = std::integral_constant<typename R::result_type, R::min()>;
+template <class R> using random_max_t = std::integral_constant<typename R::result_type, R::max()>;
+template <class R> using random_call_t = decltype(std::declval<R &>()());
+template <class R> using random_seed_ctor_t = decltype(R(std::declval<typename R::result_type>()));
+
+// One trait per row of docs/policies.md's random generator table. Without
+// result_type the others cannot be asked, and only result_type is reported.
+template <class R>
+inline constexpr bool random_has_result_type_v =
+    std::is_unsigned_v<detected_or_t<float, random_result_type_t, R>>;
+template <class R> inline constexpr bool random_has_min_v = is_detected_v<random_min_t, R>;
+template <class R> inline constexpr bool random_has_max_v = is_detected_v<random_max_t, R>;
+template <class R>
+inline constexpr bool random_has_call_v =
+    is_detected_convertible_v<detected_or_t<void, random_result_type_t, R>, random_call_t, R>;
+template <class R>
+inline constexpr bool random_has_seed_ctor_v = is_detected_v<random_seed_ctor_t, R>;
+} // namespace detail
+
+/// @brief True when R can be basic_standard_retry's generator: a
+/// UniformRandomBitGenerator made from a seed (docs/policies.md).
+template <class R>
+inline constexpr bool
+    is_random_generator_v = (detail::random_has_result_type_v<R> && detail::random_has_min_v<R> &&
+                             detail::random_has_max_v<R> && detail::random_has_call_v<R> &&
+                             detail::random_has_seed_ctor_v<R>);
+
+/// @brief Rejects a random generator with one static_assert per missing
+/// member, each naming it; returns true, so it can stand in a static_assert
+/// of its own.
+template <class R> constexpr bool check_random_generator() {
+  constexpr bool no_type = !detail::random_has_result_type_v<R>; // only result_type is reported
+  TASKFETCH_REQUIRE_MEMBER("random generator", detail::random_has_result_type_v<R>,
+                           "using result_type = <an unsigned integer type>");
+  TASKFETCH_REQUIRE_MEMBER("random generator", no_type || detail::random_has_min_v<R>,
+                           "static constexpr result_type min()");
+  TASKFETCH_REQUIRE_MEMBER("random generator", no_type || detail::random_has_max_v<R>,
+                           "static constexpr result_type max()");
+  TASKFETCH_REQUIRE_MEMBER("random generator", no_type || detail::random_has_call_v<R>,
+                           "result_type operator()()");
+  TASKFETCH_REQUIRE_MEMBER("random generator", no_type || detail::random_has_seed_ctor_v<R>,
+                           "explicit R(result_type seed)");
+  return true;
+}
+
 /// @brief The default policy.
 ///
 /// Failures: wait uniform(0, min(max_backoff, initial_backoff * 2^(n-1)))
@@ -64,6 +114,8 @@ struct retry_settings {
 /// @tparam Random a UniformRandomBitGenerator constructible from a seed;
 /// each operation gets its own, so one policy serves many threads.
 template <class Random = std::minstd_rand> class basic_standard_retry {
+  static_assert(check_random_generator<Random>());
+
 public:
   /// @brief The retry state of one operation.
   class state {
@@ -133,19 +185,22 @@ private:
 /// @brief The default policy with std::minstd_rand jitter.
 using standard_retry = basic_standard_retry<>;
 
-/// @brief Never repeats a failed request; polls a pending task every second.
+/// @brief Never retries a failed request; polls a pending task every
+/// poll_interval (1 s unless given: `no_retry{std::chrono::seconds(5)}`).
 struct no_retry {
-  /// @brief The (stateless) state.
+  duration poll_interval{1000}; ///< the wait between polls of a pending task
+  /// @brief Its state: the interval, nothing to count.
   struct state {
+    duration poll_interval; ///< the wait between polls
     /// @brief Always gives up.
     std::optional<duration> on_failure(const error &) { return std::nullopt; }
-    /// @brief One second.
-    std::optional<duration> on_pending(duration) { return duration(1000); }
+    /// @brief poll_interval, however long the task has taken.
+    std::optional<duration> on_pending(duration) { return poll_interval; }
     /// @brief Nothing to reset.
     void on_success() noexcept {}
   };
-  /// @brief A state.
-  state start() const { return {}; }
+  /// @brief A state that polls every poll_interval.
+  state start() const { return state{poll_interval}; }
 };
 
 /// @brief Fixed waits, as the tutorials do: the same interval after a
@@ -173,59 +228,48 @@ struct fixed_interval {
 };
 
 namespace detail {
-template <class...> using retry_void_t = void;
-template <class P, class = void> struct has_start : std::false_type {};
-template <class P>
-struct has_start<P, retry_void_t<decltype(std::declval<const P &>().start())>> : std::true_type {};
-template <class S, class = void> struct has_on_failure : std::false_type {};
+template <class P> using retry_start_t = decltype(std::declval<const P &>().start());
+/// The state start() makes (nonesuch when there is no start()).
+template <class P> using retry_state_t = std::decay_t<detected_t<retry_start_t, P>>;
 template <class S>
-struct has_on_failure<
-    S, retry_void_t<decltype(std::declval<S &>().on_failure(std::declval<const error &>()))>>
-    : std::is_convertible<decltype(std::declval<S &>().on_failure(std::declval<const error &>())),
-                          std::optional<duration>> {};
-template <class S, class = void> struct has_on_pending : std::false_type {};
+using retry_on_failure_t = decltype(std::declval<S &>().on_failure(std::declval<const error &>()));
 template <class S>
-struct has_on_pending<
-    S, retry_void_t<decltype(std::declval<S &>().on_pending(std::declval<duration>()))>>
-    : std::is_convertible<decltype(std::declval<S &>().on_pending(std::declval<duration>())),
-                          std::optional<duration>> {};
-template <class S, class = void> struct has_on_success : std::false_type {};
+using retry_on_pending_t = decltype(std::declval<S &>().on_pending(std::declval<duration>()));
+template <class S> using retry_on_success_t = decltype(std::declval<S &>().on_success());
+
+// One trait per row of docs/policies.md's retry tables (P the policy, S its state).
+template <class P> inline constexpr bool retry_has_start_v = is_detected_v<retry_start_t, P>;
 template <class S>
-struct has_on_success<S, retry_void_t<decltype(std::declval<S &>().on_success())>>
-    : std::true_type {};
-template <class P, bool = has_start<P>::value> struct retry_state_of { using type = void; };
-template <class P> struct retry_state_of<P, true> {
-  using type = std::decay_t<decltype(std::declval<const P &>().start())>;
-};
+inline constexpr bool retry_state_has_on_failure_v =
+    is_detected_convertible_v<std::optional<duration>, retry_on_failure_t, S>;
+template <class S>
+inline constexpr bool retry_state_has_on_pending_v =
+    is_detected_convertible_v<std::optional<duration>, retry_on_pending_t, S>;
+template <class S>
+inline constexpr bool retry_state_has_on_success_v = is_detected_v<retry_on_success_t, S>;
 } // namespace detail
 
 /// @brief True when P meets the retry policy requirements (docs/policies.md).
 template <class P>
-inline constexpr bool is_retry_policy_v = [] {
-  if constexpr (!detail::has_start<P>::value)
-    return false;
-  else {
-    using S = typename detail::retry_state_of<P>::type;
-    return detail::has_on_failure<S>::value && detail::has_on_pending<S>::value &&
-           detail::has_on_success<S>::value;
-  }
-}();
+inline constexpr bool
+    is_retry_policy_v = (detail::retry_has_start_v<P> &&
+                         detail::retry_state_has_on_failure_v<detail::retry_state_t<P>> &&
+                         detail::retry_state_has_on_pending_v<detail::retry_state_t<P>> &&
+                         detail::retry_state_has_on_success_v<detail::retry_state_t<P>>);
 
-/// @brief Fails compilation naming the retry policy member that is missing.
+/// @brief Rejects a retry policy with one static_assert per missing member
+/// (of the policy or of the state its start() makes), each naming it; returns
+/// true, so it can stand in a static_assert of its own.
 template <class P> constexpr bool check_retry_policy() {
-  static_assert(detail::has_start<P>::value,
-                "taskfetch: a retry policy needs `state start() const` (one state per operation)");
-  if constexpr (detail::has_start<P>::value) {
-    using S = typename detail::retry_state_of<P>::type;
-    static_assert(detail::has_on_failure<S>::value,
-                  "taskfetch: a retry policy's state needs `std::optional<taskfetch::duration> "
-                  "on_failure(const taskfetch::error&)`");
-    static_assert(detail::has_on_pending<S>::value,
-                  "taskfetch: a retry policy's state needs `std::optional<taskfetch::duration> "
-                  "on_pending(taskfetch::duration elapsed)`");
-    static_assert(detail::has_on_success<S>::value,
-                  "taskfetch: a retry policy's state needs `void on_success()`");
-  }
+  using S = detail::retry_state_t<P>;
+  constexpr bool no_state = !detail::retry_has_start_v<P>; // only start() is reported then
+  TASKFETCH_REQUIRE_MEMBER("retry policy", detail::retry_has_start_v<P>, "state start() const");
+  TASKFETCH_REQUIRE_MEMBER("retry state", no_state || detail::retry_state_has_on_failure_v<S>,
+                           "std::optional<duration> on_failure(const error&)");
+  TASKFETCH_REQUIRE_MEMBER("retry state", no_state || detail::retry_state_has_on_pending_v<S>,
+                           "std::optional<duration> on_pending(duration)");
+  TASKFETCH_REQUIRE_MEMBER("retry state", no_state || detail::retry_state_has_on_success_v<S>,
+                           "void on_success()");
   return true;
 }
 

@@ -82,6 +82,7 @@ inline std::string trim_id(std::string s) {
 /// Not thread-safe: one driver at a time (the pool hands a machine to one
 /// worker or the timer queue, never both).
 template <class Client, class E, class Decoder> class task_machine {
+  static_assert(check_decoder<std::remove_const_t<Decoder>>());
   using traits = endpoint_traits<E>;
   using clock_type = std::decay_t<decltype(std::declval<Client &>().clock())>;
   using retry_state = std::decay_t<decltype(std::declval<Client &>().retry_policy().start())>;

@@ -184,9 +184,9 @@ public:
 
   /// @brief Waits for task @p id and decodes its result with @p dec.
   template <class E, class Decoder = typename endpoint_traits<E>::default_decoder>
-  task_handle<typename Decoder::value_type>
+  task_handle<detail::decoder_value_t<Decoder>>
   fetch(std::string id, Decoder dec = Decoder{}, call_options co = {},
-        completion<typename Decoder::value_type> on_done = {}) {
+        completion<detail::decoder_value_t<Decoder>> on_done = {}) {
     static_assert(check_decoder<Decoder>());
     auto n = std::make_shared<task<E, Decoder>>(*this, task_goal::wait, std::move(co),
                                                 std::move(dec), std::move(on_done));
@@ -197,9 +197,10 @@ public:
 
   /// @brief Submits @p in, waits and decodes with @p dec.
   template <class E, class Decoder = typename endpoint_traits<E>::default_decoder>
-  task_handle<typename Decoder::value_type>
+  task_handle<detail::decoder_value_t<Decoder>>
   run(typename endpoint_traits<E>::input in, Decoder dec = Decoder{}, call_options co = {},
-      completion<typename Decoder::value_type> on_done = {}) {
+      completion<detail::decoder_value_t<Decoder>> on_done = {}) {
+    static_assert(check_decoder<Decoder>());
     using input = typename endpoint_traits<E>::input;
     return run_from<E>([in = std::move(in)]() mutable -> result<input> { return std::move(in); },
                        std::move(dec), std::move(co), std::move(on_done));
@@ -209,9 +210,9 @@ public:
   /// result<input>) on a worker when the task is admitted, so inputs waiting
   /// in the pool cost no memory.
   template <class E, class Decoder, class MakeInput>
-  task_handle<typename Decoder::value_type>
+  task_handle<detail::decoder_value_t<Decoder>>
   run_from(MakeInput make_input, Decoder dec, call_options co = {},
-           completion<typename Decoder::value_type> on_done = {}) {
+           completion<detail::decoder_value_t<Decoder>> on_done = {}) {
     static_assert(check_decoder<Decoder>());
     auto n = std::make_shared<task<E, Decoder>>(*this, task_goal::run, std::move(co),
                                                 std::move(dec), std::move(on_done));

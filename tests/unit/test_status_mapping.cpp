@@ -189,5 +189,6 @@ TEST_CASE("a user-written endpoint gets OCR defaults") {
   CHECK(std::is_same_v<R::input, image_input>);
   CHECK(std::is_same_v<R::default_decoder, decoders::bytes>);
   CHECK(R::magic().empty());
-  CHECK_FALSE(detail::has_path<no_path>::value);
+  CHECK(is_endpoint_v<recognize_receipt>);
+  CHECK_FALSE(is_endpoint_v<no_path>);
 }

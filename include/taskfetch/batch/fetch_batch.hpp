@@ -3,7 +3,9 @@
 /// client; one failing task never fails the others.
 #pragma once
 
+#include <taskfetch/decoder.hpp>
 #include <taskfetch/detail/batch_pool_options.hpp>
+#include <taskfetch/endpoint.hpp>
 #include <taskfetch/options.hpp>
 #include <taskfetch/result.hpp>
 #include <taskfetch/task_pool.hpp>
@@ -12,6 +14,8 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace taskfetch {
@@ -50,8 +54,11 @@ template <class E, class Client, class MakeDecoder, class OnDone>
 batch_summary fetch_batch(Client &client, const std::vector<std::string> &ids,
                           MakeDecoder make_decoder, OnDone on_done,
                           const batch_options &opts = {}) {
-  using decoder = decltype(make_decoder(std::size_t{0}, std::declval<const std::string &>()));
-  using value = typename decoder::value_type;
+  static_assert(check_endpoint<E>());
+  using decoder =
+      std::decay_t<decltype(make_decoder(std::size_t{0}, std::declval<const std::string &>()))>;
+  static_assert(check_decoder<decoder>());
+  using value = detail::decoder_value_t<decoder>;
   std::mutex report_m;
   batch_summary sum;
   task_pool<Client> pool(client, opts.pool());

@@ -95,6 +95,7 @@ template <class E, class Client, class MakeInput, class OnReport>
 result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &inputs, journal &j,
                                MakeInput make_input, OnReport on_report,
                                const run_options &opts = {}) {
+  static_assert(check_endpoint<E>());
   using event = journal_entry::event;
   auto loaded = j.load();
   if (!loaded) return loaded.error(); // never guess: a lost journal would resubmit everything

@@ -1,0 +1,14 @@
+// check_random_generator names each missing member.
+// expect: taskfetch random generator: missing member `result_type operator()()`
+#include "minimal_policies.hpp"
+
+struct generator {
+  using result_type = std::uint32_t;
+  explicit generator(result_type seed) : x(seed) {}
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return 0xffffffffu; }
+  // call left out
+  result_type x = 1;
+};
+
+static_assert(taskfetch::check_random_generator<generator>());
