@@ -1,11 +1,18 @@
 // taskfetch: the command-line tool. Fetches, submits, runs and cancels tasks of
 // the Aspose Cloud v5.0 async API; `emulate` and `demo` use the built-in
-// emulator. Exit codes: see exit_codes.hpp and README.
+// emulator. One .cpp per command; this file parses the command line and
+// turns what escapes a command into an exit code (exit_codes.hpp, README).
 #include "args.hpp"
-#include "commands.hpp"
+#include "cancel.hpp"
 #include "demo.hpp"
+#include "emulate.hpp"
 #include "exit_codes.hpp"
-#include "run_batch.hpp"
+#include "fetch.hpp"
+#include "files.hpp"
+#include "run.hpp"
+#include "session.hpp"
+#include "status.hpp"
+#include "submit.hpp"
 
 #include <taskfetch/version.hpp>
 
@@ -14,6 +21,8 @@
 #include <string>
 
 namespace {
+
+using namespace taskfetch::cli;
 
 const char *usage_text =
     "usage:\n"
@@ -28,10 +37,22 @@ const char *usage_text =
     "  taskfetch cancel ENDPOINT TASK_ID\n"
     "  taskfetch emulate [--port N] [--task-ms MS] [--log FILE] [--omr-words seed|sdk]\n"
     "                    [--threads N] [--max-running N] [--rate-limit R]\n"
+    "                    [--token-lifetime SECONDS] [--retention HOURS]\n"
+    "                    [--delay DURATION] [--fault SPEC]...\n"
     "  taskfetch demo\n"
     "batch options: --jobs N (requests in flight, default 8) --max-outstanding N (tasks at\n"
     "               the service at once, default 10000) --rate R (requests/s, default 0: no\n"
     "               cap; the pool slows down by itself on 429 or 503 + Retry-After)\n"
+    "emulate: --max-running N (tasks processed at once, 0: no limit) --rate-limit R\n"
+    "         (requests/s, then 429 + Retry-After: 1; 0: no limit) --delay DURATION\n"
+    "         (every answer that late: 250ms, 5s) --fault SPEC (repeatable; tried in order)\n"
+    "fault SPEC: KIND[:FIELD]...  e.g. status-503:3  drop-body:fetch:1  delay:token:for=2s\n"
+    "  KIND: status-NNN drop-body truncate-body stall-body malformed-json invalid-base64\n"
+    "        unknown-status wrong-shape revoke-token delay raw-answer\n"
+    "  FIELD: token|submit|fetch|cancel|any (requests it hits, default fetch; fetch\n"
+    "         includes status polls), N|forever (how many, default 1), endpoint=NAME,\n"
+    "         task=ID, retry-after=VALUE, bytes=N (body faults: where, default 64),\n"
+    "         for=DURATION (stall-body, delay: default 2s), body=TEXT (raw-answer; last)\n"
     "common options: --base-url URL --client-id ID --client-secret S\n"
     "                --deadline SECONDS (for one task's whole operation, default 300;\n"
     "                old spelling --timeout) --ca-file PEM --proxy URL --noproxy LIST\n"
@@ -55,10 +76,26 @@ const char *usage_text =
     "  10   internal error: an unexpected failure, a bug in taskfetch (please report it)\n"
     "  130  interrupted (SIGINT, SIGTERM)\n";
 
+/// Runs the command named @p cmd.
+int dispatch(const std::string &cmd, const args &a) {
+  if (cmd == "demo") return cmd_demo(a);
+  if (cmd == "emulate") return cmd_emulate(a);
+  session s(verbosity_of(a));
+  if (cmd == "fetch" || cmd == "submit" || cmd == "run" || cmd == "status" || cmd == "cancel") {
+    s.opts = make_options(a);
+    s.out.debug(proxy_note(s.opts));
+  }
+  if (cmd == "fetch") return cmd_fetch(s, a);
+  if (cmd == "submit") return cmd_submit(s, a);
+  if (cmd == "run") return cmd_run(s, a);
+  if (cmd == "status") return cmd_status(s, a);
+  if (cmd == "cancel") return cmd_cancel(s, a);
+  throw usage_error{"unknown command '" + cmd + "'"};
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
-  using namespace taskfetch::cli;
   if (argc < 2) {
     std::fputs(usage_text, stderr);
     return exit_usage;

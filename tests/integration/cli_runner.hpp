@@ -8,7 +8,9 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 extern char **environ;
@@ -55,6 +57,20 @@ inline cli_result run_cli(const std::vector<std::string> &args) {
   r.out = slurp(tmp.path / "out");
   r.err = slurp(tmp.path / "err");
   return r;
+}
+
+/// The URL a `taskfetch emulate` child prints to @p out once it listens
+/// ("" if it never does): a short real wait, polling the file.
+inline std::string wait_for_url(const fs::path &out) {
+  for (int i = 0; i < 1000; ++i) {
+    const std::string text = slurp(out);
+    const auto at = text.find("listening on ");
+    const auto nl = text.find('\n', at);
+    if (at != std::string::npos && nl != std::string::npos)
+      return text.substr(at + 13, nl - at - 13);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return "";
 }
 
 /// --base-url and credentials for @p emu.

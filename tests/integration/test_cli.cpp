@@ -86,16 +86,7 @@ TEST_CASE("CLI emulate: --omr-words, --rate-limit, --max-running, --threads, --p
                                "--max-running", "1", "--threads", "4", "--task-ms", "60000"},
                               tmp.path / "out", tmp.path / "err");
   // The child prints its URL once it listens: a short real wait.
-  std::string url;
-  for (int i = 0; i < 1000 && url.empty(); ++i) {
-    const std::string out = slurp(tmp.path / "out");
-    const auto at = out.find("listening on ");
-    const auto nl = out.find('\n', at);
-    if (at != std::string::npos && nl != std::string::npos)
-      url = out.substr(at + 13, nl - at - 13);
-    else
-      std::this_thread::sleep_for(10ms);
-  }
+  const std::string url = wait_for_url(tmp.path / "out");
   REQUIRE_MESSAGE(!url.empty(), slurp(tmp.path / "err"));
   httplib::Client c(url);
   auto tok = c.Post("/connect/token",
@@ -137,6 +128,63 @@ TEST_CASE("CLI emulate: --omr-words, --rate-limit, --max-running, --threads, --p
         std::vector<std::string>{"emulate", "--rate-limit", "many"}}) {
     auto r = run_cli(bad);
     CHECK(r.code == 2);
+  }
+}
+
+TEST_CASE("CLI emulate: --fault and --delay switch on the emulator's faults, seen over HTTP") {
+  temp_dir tmp;
+  // Tried in order, one per request: the token's 429 twice, a 503 on the
+  // first submit, an unknown status word for one task, a raw answer for
+  // another; --delay slows every other answer.
+  const pid_t pid = spawn_cli({"emulate", "--port", "0", "--task-ms", "0", "--fault",
+                               "status-429:token:2:retry-after=7", "--fault", "status-503:submit",
+                               "--fault", "unknown-status:fetch:forever:task=no-such-task",
+                               "--fault", "raw-answer:task=raw:body={\"x\":1}", "--delay", "150ms"},
+                              tmp.path / "out", tmp.path / "err");
+  const std::string url = wait_for_url(tmp.path / "out");
+  REQUIRE_MESSAGE(!url.empty(), slurp(tmp.path / "err"));
+  httplib::Client c(url);
+  const std::string creds =
+      "grant_type=client_credentials&client_id=demo-client&client_secret=demo-secret";
+  for (int i = 0; i < 2; ++i) {
+    auto r = c.Post("/connect/token", creds, "application/x-www-form-urlencoded");
+    REQUIRE(r);
+    CHECK(r->status == 429);
+    CHECK(r->get_header_value("Retry-After") == "7");
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  auto tok = c.Post("/connect/token", creds, "application/x-www-form-urlencoded");
+  REQUIRE(tok);
+  REQUIRE(tok->status == 200);
+  CHECK(std::chrono::steady_clock::now() - t0 >= 150ms); // --delay
+  const httplib::Headers auth{
+      {"Authorization",
+       "Bearer " + nlohmann::json::parse(tok->body).at("access_token").get<std::string>()}};
+  const std::string body = nlohmann::json{{"image", "aW1n"}}.dump();
+  auto sub = c.Post("/v5.0/ocr/RecognizeTable", auth, body, "application/json");
+  REQUIRE(sub);
+  CHECK(sub->status == 503);
+  sub = c.Post("/v5.0/ocr/RecognizeTable", auth, body, "application/json");
+  REQUIRE(sub);
+  CHECK(sub->status == 200);
+  auto odd = c.Get("/v5.0/ocr/RecognizeTable?id=no-such-task", auth);
+  REQUIRE(odd);
+  CHECK(nlohmann::json::parse(odd->body).at("taskStatus") == "Frobnicating");
+  auto raw = c.Get("/v5.0/ocr/djvu2pdf?id=raw", auth);
+  REQUIRE(raw);
+  CHECK(raw->status == 200);
+  CHECK(raw->body == "{\"x\":1}");
+  ::kill(pid, SIGTERM);
+  CHECK(wait_exit(pid) == 0);
+
+  for (const std::vector<std::string> &bad :
+       {std::vector<std::string>{"emulate", "--fault", "status-999"},
+        std::vector<std::string>{"emulate", "--fault", "drop-body:sometimes"},
+        std::vector<std::string>{"emulate", "--fault", "raw-answer"},
+        std::vector<std::string>{"emulate", "--fault", "delay:for=soon"},
+        std::vector<std::string>{"emulate", "--delay", "5 minutes"}}) {
+    auto r = run_cli(bad);
+    CHECK_MESSAGE(r.code == 2, bad[2]);
   }
 }
 

@@ -1,5 +1,6 @@
 // Retry-After in all its forms, URL parsing, the loopback rule, encodings,
 // and the retry policy's classifier, budget and backoff bounds.
+#include <taskfetch/check_options.hpp>
 #include <taskfetch/detail/retry_after.hpp>
 #include <taskfetch/detail/url.hpp>
 #include <taskfetch/retry.hpp>
@@ -59,6 +60,21 @@ TEST_CASE("parse_url and the loopback rule (no DNS)") {
         error_kind::invalid_argument);
   CHECK(checked_base_url("http://example.com", true));
   CHECK(checked_base_url("http://127.0.0.1:9", false));
+}
+
+TEST_CASE("check_options refuses what a transport would, before any request") {
+  CHECK(check_options(options{}.base_url("https://api.aspose.cloud")));
+  CHECK(check_options(options{}.base_url("http://[::1]:8080")));
+  for (const char *bad :
+       {"http://example.com", "http://10.0.0.1:8080", "api.aspose.cloud", "https://h\x01"}) {
+    auto r = check_options(options{}.base_url(bad).proxy_from_environment(false));
+    REQUIRE_MESSAGE(!r, bad);
+    CHECK(r.error().kind() == error_kind::invalid_argument);
+  }
+  CHECK(check_options(options{}.base_url("http://example.com").allow_insecure_http(true)));
+  auto p = check_options(options{}.base_url("https://api.aspose.cloud").proxy("ftp://proxy"));
+  REQUIRE(!p);
+  CHECK(p.error().kind() == error_kind::invalid_argument);
 }
 
 TEST_CASE("encodings and control characters") {

@@ -1,22 +1,28 @@
-// `taskfetch run ENDPOINT --inputs PATH --out-dir DIR [--jobs N] [--max-outstanding N]
-// [--rate R] [--journal FILE] [--resubmit N]`: a folder (or a list) of inputs through the
-// journalled batch runner, resumable after a crash.
-#pragma once
+#include "run.hpp"
 
-#include "commands.hpp"
+#include "batch_common.hpp"
+#include "endpoints.hpp"
+#include "exit_codes.hpp"
+#include "files.hpp"
 
 #include <taskfetch/batch/file_journal.hpp>
 #include <taskfetch/batch/run_inputs.hpp>
+#include <taskfetch/decoders.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <set>
+#include <string>
+#include <vector>
 
 namespace taskfetch::cli {
 
+namespace {
+
 /// The inputs named by --inputs: a folder's regular, non-hidden files
 /// (sorted), or a file listing one path per line.
-inline std::vector<std::filesystem::path> list_inputs(const std::string &where) {
+std::vector<std::filesystem::path> list_inputs(const std::string &where) {
   namespace fs = std::filesystem;
   std::vector<fs::path> out;
   std::error_code ec;
@@ -36,7 +42,7 @@ inline std::vector<std::filesystem::path> list_inputs(const std::string &where) 
   return out;
 }
 
-inline int run_batch_inputs(session &s, const args &a) {
+int run_batch_inputs(session &s, const args &a) {
   namespace fs = std::filesystem;
   require_positional(a, 1, "run ENDPOINT --inputs PATH --out-dir DIR takes no INPUT");
   auto dir = a.value("--out-dir");
@@ -113,11 +119,26 @@ inline int run_batch_inputs(session &s, const args &a) {
     if (journal.skipped())
       s.out.note("journal: ignored " + std::to_string(journal.skipped()) +
                  " torn or corrupted record(s)");
-    if (sum->failed == 0) return int(exit_ok);
-    if (sum->done + sum->skipped == 0 && affects_all(kinds.front()) &&
-        std::all_of(kinds.begin(), kinds.end(), [&](error_kind k) { return k == kinds.front(); }))
-      return exit_for(kinds.front());
-    return int(exit_batch_failed);
+    return batch_exit(sum->done + sum->skipped, sum->failed, kinds);
+  });
+}
+
+} // namespace
+
+int cmd_run(session &s, const args &a) {
+  if (a.value("--inputs")) return run_batch_inputs(s, a);
+  require_positional(a, 2, "run needs ENDPOINT INPUT -o FILE");
+  auto out = a.value("-o");
+  if (!out) throw usage_error{"run needs -o FILE"};
+  return with_endpoint(a.positional[0], [&](auto ep) {
+    using E = decltype(ep);
+    auto in = make_input<E>(a, a.positional[1]);
+    cli_client api(s.opts);
+    auto r =
+        api.template run<E>(in, decoders::to_file{*out, file_durability(a)}, s.out.hooks("run"));
+    if (!r) return report(s.out, "run", r.error());
+    s.out.done();
+    return int(exit_ok);
   });
 }
 

@@ -1,0 +1,66 @@
+// The ENDPOINT argument: the endpoint type it names, its submit input from
+// the command line, and the extension of its result files.
+#pragma once
+
+#include "args.hpp"
+#include "files.hpp"
+
+#include <taskfetch/endpoints.hpp>
+#include <taskfetch/inputs.hpp>
+#include <taskfetch/omr.hpp>
+
+#include <string>
+#include <type_traits>
+
+namespace taskfetch::cli {
+
+/// Calls f(Endpoint{}) for the endpoint named on the command line.
+template <class F> int with_endpoint(const std::string &name, F &&f) {
+  if (name == endpoints::recognize_table::name) return f(endpoints::recognize_table{});
+  if (name == endpoints::recognize_template::name) return f(endpoints::recognize_template{});
+  if (name == endpoints::djvu2pdf::name) return f(endpoints::djvu2pdf{});
+  throw usage_error{"unknown ENDPOINT '" + name +
+                    "' (recognize-table | recognize-template | djvu2pdf)"};
+}
+
+/// --format: csv (the default), json or xml.
+inline omr_format format_of(const args &a) {
+  auto f = a.value("--format").value_or("csv");
+  if (f == "csv") return omr_format::csv;
+  if (f == "json") return omr_format::json;
+  if (f == "xml") return omr_format::xml;
+  throw usage_error{"--format must be csv, json or xml"};
+}
+
+/// The endpoint's submit input from INPUT (and --omr-file/--format for OMR).
+template <class E>
+typename endpoint_traits<E>::input make_input(const args &a, const std::string &path) {
+  using input = typename endpoint_traits<E>::input;
+  if constexpr (std::is_same_v<input, omr_input>) {
+    auto pattern = a.value("--omr-file");
+    if (!pattern) throw usage_error{"recognize-template needs --omr-file PATTERN"};
+    omr_input in;
+    in.images.push_back(read_file(path));
+    in.omr_file = read_file(*pattern);
+    in.format = format_of(a);
+    return in;
+  } else {
+    image_input in;
+    in.bytes = read_file(path);
+    if constexpr (std::is_same_v<E, endpoints::recognize_table>) in.settings = ocr_settings{};
+    return in;
+  }
+}
+
+/// The file extension for E's result: chosen by us, never by the server.
+template <class E> std::string extension_of(const args &a) {
+  if constexpr (std::is_same_v<E, endpoints::recognize_template>) {
+    if (auto f = a.value("--format")) {
+      (void)format_of(a);
+      return *f;
+    }
+  }
+  return std::string(endpoint_traits<E>::extension());
+}
+
+} // namespace taskfetch::cli

@@ -1,0 +1,23 @@
+#include "submit.hpp"
+
+#include "endpoints.hpp"
+#include "exit_codes.hpp"
+
+#include <cstdio>
+
+namespace taskfetch::cli {
+
+int cmd_submit(session &s, const args &a) {
+  require_positional(a, 2, "submit needs ENDPOINT INPUT");
+  return with_endpoint(a.positional[0], [&](auto ep) {
+    using E = decltype(ep);
+    auto in = make_input<E>(a, a.positional[1]);
+    cli_client api(s.opts);
+    auto id = api.template submit<E>(in);
+    if (!id) return report(s.out, "submit", id.error());
+    std::printf("%s\n", id->c_str());
+    return int(exit_ok);
+  });
+}
+
+} // namespace taskfetch::cli
