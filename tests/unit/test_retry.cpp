@@ -1,6 +1,6 @@
 // The retry policies: which errors are retried, the failure budget, the
-// full-jitter backoff's bounds, the seed, the baselines, and the trait that
-// recognises a retry policy. The pending schedule is in test_poll_schedule.cpp.
+// full-jitter backoff's bounds, the seed and the baselines. The pending
+// schedule is test_poll_schedule.cpp's, is_retry_policy_v test_policy_checks.cpp's.
 #include <taskfetch/retry.hpp>
 
 #include <doctest/doctest.h>
@@ -59,23 +59,4 @@ TEST_CASE("retry policy: what is retried, the budget, the backoff's bounds") {
   CHECK(fixed.on_failure(http(500)) == duration(2000));
   CHECK_FALSE(fixed.on_failure(http(500)));
   CHECK_FALSE(no_retry{}.start().on_failure(http(500)));
-}
-
-namespace {
-struct no_start {};
-struct bad_state {
-  struct state {
-    std::optional<duration> on_failure(const error &) { return {}; }
-  };
-  state start() const { return {}; }
-};
-} // namespace
-
-TEST_CASE("retry policy detection traits") {
-  static_assert(is_retry_policy_v<standard_retry>);
-  static_assert(is_retry_policy_v<no_retry>);
-  static_assert(is_retry_policy_v<fixed_interval>);
-  static_assert(!is_retry_policy_v<no_start>);
-  static_assert(!is_retry_policy_v<bad_state>);
-  CHECK(true);
 }
