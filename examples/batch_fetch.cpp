@@ -1,9 +1,11 @@
 // Fetch many task ids with one shared client: bounded concurrency, pooled
 // keep-alive connections, and one failing task never fails the others.
-// Expected output (against the built-in emulator):
-//   task-0: 7 rows
+// Expected output (against the built-in emulator; a line per id, in the
+// order the tasks finish, then the sums), checked by expected/batch_fetch.regex:
+//   task-0: 2 rows
 //   ...
 //   no-such-task: not_found
+//   ...
 //   done 50, failed 1
 #include <taskfetch/batch/fetch_batch.hpp>
 #include <taskfetch/emulator/emulator.hpp>

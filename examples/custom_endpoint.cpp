@@ -1,7 +1,7 @@
 // Add an endpoint of the same shape (here RecognizeReceipt) in a few lines,
 // and unit-test it with the scripted transport and a manual clock: no
 // network, no sleeping.
-// Expected output:
+// Expected output, checked by expected/custom_endpoint.regex:
 //   receipt: TOTAL 12.50
 //   polls: 3, waited 3000 ms
 #include <taskfetch/detail/base64.hpp>

@@ -1,8 +1,17 @@
 // Fetch a recognised table and print it.
-// Expected output (against the built-in emulator):
+// Expected output (against the built-in emulator, whose table follows the
+// image: its size, a hash and as many Line rows as the hash says), checked
+// by expected/fetch_table.regex:
 //   row 0: [0] [1] [2]
 //   row 1: [  Item          ] [Qty] [Price ]
-//   ... (7 rows)
+//   row 2: [  Coffee beans  ] [2] [12.50 ]
+//   row 3: [  Milk, whole   ] [1] [ 1.20 ]
+//   row 4: [  Note: "fresh"
+//     roasted today] [] []
+//   row 5: [  Total         ] [] [26.20 ]
+//   row 6: [  scanned 4117 bytes] [] [bc0addc9]
+//   row 7: [  Line 1     ] [4a03] []
+//   row 8: [  Line 2     ] [c3fc] []
 #include <taskfetch/emulator/emulator.hpp>
 #include <taskfetch/taskfetch.hpp>
 

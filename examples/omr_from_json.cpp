@@ -1,9 +1,11 @@
 // Fetch an OMR result straight into your own struct: the Json decoder calls
 // j.get<T>(), so your from_json does the mapping.
-// Expected output (against the built-in emulator):
+// Expected output (against the built-in emulator), checked by
+// expected/omr_from_json.regex:
 //   Animals91: -
 //   Animals92: marked
-//   ...
+//   Animals93: marked
+//   Plants90: marked
 #include <taskfetch/emulator/emulator.hpp>
 #include <taskfetch/taskfetch.hpp>
 

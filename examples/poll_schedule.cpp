@@ -1,7 +1,8 @@
 // The polling schedule, computed with the manual clock through the real
 // client: for tasks that take T seconds, how many requests each policy makes
 // and how long after completion it notices. Prints the table in
-// docs/polling.md. No network, no sleeping.
+// docs/polling.md (expected/poll_schedule.regex checks it is that table).
+// No network, no sleeping.
 #include <taskfetch/basic_client.hpp>
 #include <taskfetch/detail/base64.hpp>
 #include <taskfetch/endpoints.hpp>

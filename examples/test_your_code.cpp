@@ -1,7 +1,7 @@
 // Unit-test your own code against the emulator: script the service's
 // behaviour (slow tasks, 503s with Retry-After, failures) and check how your
 // code copes, offline and deterministic.
-// Expected output:
+// Expected output, checked by expected/test_your_code.regex:
 //   ok: survives two 503s
 //   ok: reports the service's message: the scan is blank
 #include <taskfetch/emulator/emulator.hpp>

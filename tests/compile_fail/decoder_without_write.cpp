@@ -3,7 +3,7 @@
 #include "minimal_policies.hpp"
 
 #include <taskfetch/basic_client.hpp>
-#include <taskfetch/batch.hpp>
+#include <taskfetch/batch/fetch_batch.hpp>
 
 struct decoder {
   using value_type = int;

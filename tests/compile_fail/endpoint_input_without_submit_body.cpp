@@ -3,7 +3,7 @@
 #include "minimal_policies.hpp"
 
 #include <taskfetch/basic_client.hpp>
-#include <taskfetch/batch_runner.hpp>
+#include <taskfetch/batch/run_inputs.hpp>
 
 struct endpoint {
   static constexpr std::string_view name = "minimal";

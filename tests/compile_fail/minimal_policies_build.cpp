@@ -5,8 +5,8 @@
 #include "minimal_policies.hpp"
 
 #include <taskfetch/basic_client.hpp>
-#include <taskfetch/batch.hpp>
-#include <taskfetch/batch_runner.hpp>
+#include <taskfetch/batch/fetch_batch.hpp>
+#include <taskfetch/batch/run_inputs.hpp>
 #include <taskfetch/task_pool.hpp>
 
 #include <string>

@@ -1,31 +1,19 @@
 // Shared by the batch unit tests (journal, replay, run_inputs, fetch_batch):
-// a scratch folder, the journal record they write most and a Completed answer.
+// the journal record they write most and a Completed answer; their scratch
+// folder is support.hpp's.
 #pragma once
+
+#include "support.hpp"
 
 #include <taskfetch/batch/journal.hpp>
 #include <taskfetch/detail/base64.hpp>
 
 #include <cstdint>
-#include <filesystem>
 #include <string>
-#include <unistd.h>
 
 namespace batch_test {
 
-/// A fresh folder under the system's temporary one, removed at the end;
-/// @p tag and the process id keep tests and concurrent runs apart.
-struct temp_dir {
-  std::filesystem::path path;
-  explicit temp_dir(const char *tag) {
-    path = std::filesystem::temp_directory_path() /
-           ("taskfetch-" + std::string(tag) + "-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-  temp_dir(const temp_dir &) = delete;
-  temp_dir &operator=(const temp_dir &) = delete;
-};
+using ut::temp_dir;
 
 /// A record: @p what happened to input @p input, task @p task, at unix second @p t.
 inline taskfetch::journal_entry record(taskfetch::journal_entry::event what, std::string input,

@@ -1,6 +1,8 @@
 // basic_client over the scripted transport and the manual clock: every
 // endpoint's states, each retry rule, Retry-After, deadline, cancellation,
 // tokens, ids, submit/status/wait/cancel/run. No network, no sleeps.
+#include "support.hpp"
+
 #include <taskfetch/basic_client.hpp>
 #include <taskfetch/decoders.hpp>
 #include <taskfetch/detail/base64.hpp>
@@ -19,18 +21,13 @@ using testing::scripted_reply;
 using testing::scripted_transport;
 
 namespace {
-using test_client = basic_client<scripted_transport, standard_retry, manual_clock>;
+using ut::test_client;
 
 struct fixture {
   scripted_transport net;
   manual_clock clock;
   test_client api{options{}.base_url("https://api.test").credentials("id", "s e&cret"), net,
-                  standard_retry(seeded()), clock};
-  static retry_settings seeded() {
-    retry_settings s;
-    s.seed = 42;
-    return s;
-  }
+                  ut::seeded_retry(42), clock};
 };
 
 std::string ocr_answer(const std::string &status, const std::string &data = {},

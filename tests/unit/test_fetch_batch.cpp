@@ -2,6 +2,7 @@
 // (own_threads = false) with the manual clock: every id is fetched, each
 // with its own decoder, reported once; one missing task fails alone.
 #include "batch_support.hpp"
+#include "support.hpp"
 
 #include <taskfetch/basic_client.hpp>
 #include <taskfetch/batch/fetch_batch.hpp>
@@ -17,10 +18,7 @@
 using namespace taskfetch;
 using batch_test::completed;
 
-namespace {
-using test_client =
-    basic_client<testing::scripted_transport, standard_retry, testing::manual_clock>;
-}
+using ut::test_client;
 
 TEST_CASE("fetch_batch: every id once, its own decoder; a missing task fails alone") {
   testing::scripted_transport net;

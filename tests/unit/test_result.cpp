@@ -1,5 +1,5 @@
-// result<T> and error: every accessor defined on both sides (value and
-// error), value_or, and what a default error says.
+// result<T>: every accessor defined on both sides (value and error), and
+// value_or. What an error itself holds is in test_error.cpp.
 #include <taskfetch/result.hpp>
 
 #include <doctest/doctest.h>
@@ -9,16 +9,6 @@
 #include <thread>
 
 using namespace taskfetch;
-
-TEST_CASE("a default error is of kind unknown, never transport") {
-  const error e;
-  CHECK(e.kind() == error_kind::unknown);
-  CHECK(e.message() == "unknown error");
-  CHECK(to_string(e.kind()) == "unknown");
-  CHECK(to_string(error_kind::io) == "io");
-  CHECK(e.transport_code() == transport_errc::none);
-  CHECK(e.http_status() == 0);
-}
 
 TEST_CASE("result<T>: error() on a value is a kind-unknown error, never undefined") {
   result<int> r = 7;

@@ -4,6 +4,7 @@
 // errors.
 #include "batch_support.hpp"
 #include "io_check.hpp"
+#include "support.hpp"
 
 #include <taskfetch/basic_client.hpp>
 #include <taskfetch/batch/file_journal.hpp>
@@ -47,10 +48,7 @@ TEST_CASE("inputs and results that cannot be read are io errors naming them") {
   check_io(bad_hash.error(), there, EIO);
 }
 
-namespace {
-using test_client =
-    basic_client<testing::scripted_transport, standard_retry, testing::manual_clock>;
-} // namespace
+using ut::test_client;
 
 TEST_CASE(
     "run_inputs: submits, journals, skips what is done, polls live tasks, resubmits after Error") {

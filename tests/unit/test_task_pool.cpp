@@ -2,6 +2,8 @@
 // false): a scripted service whose tasks take a set time, 10,000 tasks whose
 // polls must follow the polling schedule, each bound (outstanding, rate),
 // throttling and recovery, cancel and deadlines. No network, no sleeps.
+#include "support.hpp"
+
 #include <taskfetch/basic_client.hpp>
 #include <taskfetch/decoders.hpp>
 #include <taskfetch/detail/base64.hpp>
@@ -22,7 +24,7 @@ using testing::scripted_reply;
 using testing::scripted_transport;
 
 namespace {
-using test_client = basic_client<scripted_transport, standard_retry, manual_clock>;
+using ut::test_client;
 using rt = endpoints::recognize_table;
 using time_point = std::chrono::steady_clock::time_point;
 
@@ -103,19 +105,13 @@ struct fake_service {
   }
 };
 
-retry_settings seeded() {
-  retry_settings s;
-  s.seed = 7;
-  return s;
-}
-
 struct pool_fixture {
   fake_service svc;
   test_client api;
   explicit pool_fixture(duration task_time)
       : svc(task_time),
         api(options{}.base_url("https://api.test").bearer_token("tok").deadline(600s), svc.net,
-            standard_retry(seeded()), svc.clock) {}
+            ut::seeded_retry(7), svc.clock) {}
   pool_options inline_pool() {
     pool_options o;
     o.own_threads = false;
@@ -126,7 +122,7 @@ struct pool_fixture {
 /// The times at which the standard schedule polls a task that needs
 /// @p task_time, starting at 0.
 std::vector<duration> schedule_for(duration task_time) {
-  auto st = standard_retry(seeded()).start();
+  auto st = ut::seeded_retry(7).start();
   std::vector<duration> at{duration(0)};
   while (at.back() < task_time) at.push_back(at.back() + *st.on_pending(at.back()));
   return at;
@@ -326,7 +322,7 @@ TEST_CASE("hooks see every request and every retry, without secrets") {
                                    detail::base64_encode("0\n") + R"("}]})"));
   manual_clock clock;
   test_client api(options{}.base_url("https://api.test").credentials("id", "s3cret"), net,
-                  standard_retry(seeded()), clock);
+                  ut::seeded_retry(7), clock);
   std::vector<std::string> seen;
   std::vector<duration> waits;
   pool_options o;

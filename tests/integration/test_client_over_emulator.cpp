@@ -1,9 +1,7 @@
-// The library against the emulator over real loopback TCP: every endpoint,
-// both OMR vocabularies, tokens, HTTPS with a private CA, and batches.
+// The client against the emulator over real loopback TCP: submit, wait and
+// fetch on every endpoint, both OMR vocabularies, status, cancel and expiry,
+// and a token refreshed when the service no longer takes it.
 #include "support.hpp"
-#include "test_certs.hpp"
-
-#include <taskfetch/batch/fetch_batch.hpp>
 
 using namespace it;
 
@@ -92,39 +90,15 @@ TEST_CASE("status, cancel and expiry after 24 hours") {
   REQUIRE_FALSE(expired);
   CHECK(expired.error().kind() == error_kind::not_found);
 }
-
-TEST_CASE("tokens: all three client-auth styles, expiry and refresh") {
+TEST_CASE("tokens: an expired token is refreshed once and the call repeated") {
   std::atomic<long long> offset_s{0};
   emulation::options eo = fast_emulator();
   eo.now = [&] { return std::chrono::system_clock::now() + std::chrono::seconds(offset_s.load()); };
   eo.token_lifetime = 600s;
   emulator emu(eo);
   REQUIRE(emu.start());
-  httplib::Client raw(emu.base_url());
-  auto form =
-      raw.Post("/connect/token",
-               "grant_type=client_credentials&client_id=demo-client&client_secret=demo-secret",
-               "application/x-www-form-urlencoded");
-  REQUIRE(form);
-  CHECK(form->status == 200);
-  httplib::MultipartFormDataItems items{{"grant_type", "client_credentials", "", ""},
-                                        {"client_id", "demo-client", "", ""},
-                                        {"client_secret", "demo-secret", "", ""}};
-  auto multi = raw.Post("/connect/token", items);
-  REQUIRE(multi);
-  CHECK(multi->status == 200);
-  httplib::Headers basic{
-      {"Authorization", "Basic " + detail::base64_encode("demo-client:demo-secret")}};
-  auto b = raw.Post("/connect/token", basic, "grant_type=client_credentials",
-                    "application/x-www-form-urlencoded");
-  REQUIRE(b);
-  CHECK(b->status == 200);
-  auto wrong = raw.Post("/connect/token",
-                        "grant_type=client_credentials&client_id=demo-client&client_secret=x",
-                        "application/x-www-form-urlencoded");
-  REQUIRE(wrong);
-  CHECK(wrong->status == 400);
-
+  // (The emulator's three client-auth styles are checked at the HTTP level in
+  // test_emulator_raw.cpp.)
   auto api = make_client(client_options(emu));
   const auto id = emu.add_task("recognize-table", {});
   REQUIRE(api.fetch<endpoints::recognize_table>(id));
@@ -133,70 +107,11 @@ TEST_CASE("tokens: all three client-auth styles, expiry and refresh") {
   offset_s = 601;
   auto again = api.fetch<endpoints::recognize_table>(id);
   REQUIRE_MESSAGE(again, again.error().message());
-  std::size_t tokens = 0;
-  for (const auto &e : emu.log()) tokens += e.kind == "token";
-  CHECK(tokens == 4 + 2);
-}
-
-TEST_CASE("HTTPS with a private CA; a certificate failure is not retried") {
-  temp_dir tmp;
-  const auto certs = test_certs::make(tmp.path);
-  emulation::options eo = fast_emulator();
-  eo.cert_file = certs.server_cert.string();
-  eo.key_file = certs.server_key.string();
-  emulator emu(eo);
-  REQUIRE(emu.start());
-  CHECK(emu.base_url().rfind("https://", 0) == 0);
-  const auto id = emu.add_task("djvu2pdf", pdf_task());
-  {
-    auto api = make_client(client_options(emu).ca_file(certs.ca_cert.string()));
-    auto r = api.fetch<endpoints::djvu2pdf>(id);
-    REQUIRE_MESSAGE(r, r.error().message());
-    CHECK(r->size() == 4096);
+  std::size_t tokens = 0, refused = 0;
+  for (const auto &e : emu.log()) {
+    tokens += e.kind == "token";
+    refused += e.status == 401;
   }
-  {
-    auto api = make_client(client_options(emu));
-    auto r = api.fetch<endpoints::djvu2pdf>(id);
-    REQUIRE_FALSE(r);
-    CHECK(r.error().kind() == error_kind::transport);
-    CHECK(r.error().transport_code() == transport_errc::tls);
-    CHECK(r.error().attempts() == 1);
-  }
-}
-
-TEST_CASE("plain http to a non-loopback host is refused before connecting") {
-  auto api = make_client(options{}.base_url("http://example.com").bearer_token("t"));
-  auto r = api.fetch<endpoints::recognize_table>("x");
-  REQUIRE_FALSE(r);
-  CHECK(r.error().kind() == error_kind::invalid_argument);
-}
-
-TEST_CASE("batch: shared client, bounded concurrency, one failure never fails the others") {
-  emulator emu(fast_emulator());
-  REQUIRE(emu.start());
-  std::vector<std::string> ids;
-  for (int i = 0; i < 300; ++i) ids.push_back(emu.add_task("recognize-table", {}));
-  ids[17] = "missing-task";
-  auto opts = client_options(emu).max_connections(8);
-  client api(opts);
-  temp_dir tmp;
-  std::vector<int> seen(ids.size(), 0);
-  auto sum = fetch_batch<endpoints::recognize_table>(
-      api, ids,
-      [&](std::size_t i, const std::string &) {
-        return decoders::to_file{tmp.path / (std::to_string(i) + ".csv")};
-      },
-      [&](std::size_t i, const std::string &, const auto &r) {
-        ++seen[i];
-        if (i == 17)
-          CHECK(r.error().kind() == error_kind::not_found);
-        else
-          CHECK(r);
-      },
-      batch_options{8, {}});
-  CHECK(sum.done == 299);
-  CHECK(sum.failed == 1);
-  CHECK(std::all_of(seen.begin(), seen.end(), [](int n) { return n == 1; }));
-  CHECK(tmp.entries() == 299);
-  CHECK(api.transport().connections_opened() <= 8);
+  CHECK(tokens == 2);
+  CHECK(refused == 1);
 }
