@@ -7,6 +7,8 @@
 #include <taskfetch/emulator/emulator.hpp>
 #include <taskfetch/endpoints.hpp>
 
+#include "test_certs.hpp"
+
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -65,6 +67,15 @@ inline emulation::options fast_emulator() {
   o.pending_for = 0ms;
   o.processing_for = 0ms;
   o.keep_alive_timeout = 2s;
+  return o;
+}
+
+/// An emulator serving HTTPS with @p certs' server certificate (their CA
+/// trusts it), tasks instant.
+inline emulation::options tls_emulator(const test_certs::files &certs) {
+  emulation::options o = fast_emulator();
+  o.cert_file = certs.server_cert.string();
+  o.key_file = certs.server_key.string();
   return o;
 }
 

@@ -253,10 +253,7 @@ TEST_CASE(
 TEST_CASE("CLI over HTTPS: --ca-file trusts a private CA; without it exit 7 at once") {
   temp_dir tmp;
   const auto certs = test_certs::make(tmp.path);
-  emulation::options eo = fast_emulator();
-  eo.cert_file = certs.server_cert.string();
-  eo.key_file = certs.server_key.string();
-  emulator emu(eo);
+  emulator emu(tls_emulator(certs));
   REQUIRE(emu.start());
   const auto id = emu.add_task("recognize-table", {});
   CHECK(run_cli(against(emu, {"fetch", "recognize-table", id, "--ca-file", certs.ca_cert.string()}))

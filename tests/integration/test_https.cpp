@@ -10,10 +10,7 @@ using namespace it;
 TEST_CASE("HTTPS with a private CA; a certificate failure is not retried") {
   temp_dir tmp;
   const auto certs = test_certs::make(tmp.path);
-  emulation::options eo = fast_emulator();
-  eo.cert_file = certs.server_cert.string();
-  eo.key_file = certs.server_key.string();
-  emulator emu(eo);
+  emulator emu(tls_emulator(certs));
   REQUIRE(emu.start());
   CHECK(emu.base_url().rfind("https://", 0) == 0);
   const auto id = emu.add_task("djvu2pdf", pdf_task());

@@ -32,14 +32,6 @@ std::string dead_proxy(int port) {
   return "http://taskfetch:" + password + "@127.0.0.1:" + std::to_string(port);
 }
 
-// An emulator serving HTTPS with a certificate of @p certs' CA.
-emulation::options tls_emulator(const test_certs::files &certs) {
-  emulation::options eo = fast_emulator();
-  eo.cert_file = certs.server_cert.string();
-  eo.key_file = certs.server_key.string();
-  return eo;
-}
-
 bool has(const std::string &text, const std::string &part) {
   return text.find(part) != std::string::npos;
 }
