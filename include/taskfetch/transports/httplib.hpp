@@ -60,7 +60,7 @@ inline std::string describe_httplib_error(httplib::Error e) {
   case httplib::Error::Connection: return "could not connect";
   case httplib::Error::BindIPAddress: return "could not bind the local address";
   case httplib::Error::ConnectionTimeout: return "connect timed out";
-  case httplib::Error::Read: return "connection closed or timed out while reading the answer";
+  case httplib::Error::Read: return "connection closed while reading the answer";
   case httplib::Error::Write: return "connection closed while sending the request";
   case httplib::Error::Canceled: return "transfer stopped";
   case httplib::Error::SSLConnection: return "TLS handshake failed";
@@ -69,6 +69,22 @@ inline std::string describe_httplib_error(httplib::Error e) {
     return "the server's TLS certificate could not be verified";
   default: return "HTTP transport error (" + httplib::to_string(e) + ")";
   }
+}
+
+/// httplib reports a read that timed out as it reports a closed connection
+/// (Error::Read). A timed-out read has waited the whole read timeout since the
+/// last byte came; a closed connection answers at once. So the silence before
+/// the failure tells them apart (an upload slower than the read timeout that
+/// then meets a closed connection would be called a timeout: rare, and both
+/// are retried alike).
+inline error read_failure(std::chrono::milliseconds silence, std::chrono::milliseconds limit) {
+  if (silence + std::chrono::milliseconds(5) >= limit)
+    return error(error_kind::transport, "read timed out: no data for " +
+                                            std::to_string(limit.count()) +
+                                            " ms while reading the answer")
+        .with_transport(transport_errc::timeout);
+  return error(error_kind::transport, describe_httplib_error(httplib::Error::Read))
+      .with_transport(transport_errc::closed);
 }
 
 /// Why the last tunnel through a proxy could not be opened.
@@ -267,7 +283,10 @@ public:
     bool stopped = false;
     bool proxy_auth = false;
     std::uint64_t received = 0;
+    // When data last came (or the request went out): see read_failure().
+    auto last_data = std::chrono::steady_clock::now();
     r.response_handler = [&](const httplib::Response &res) {
+      last_data = std::chrono::steady_clock::now();
       // Only a proxy answers 407: the service never does.
       if (s_->proxy && res.status == 407) {
         proxy_auth = true;
@@ -293,6 +312,7 @@ public:
       return true;
     };
     r.content_receiver = [&](const char *p, std::size_t n, std::uint64_t, std::uint64_t) {
+      last_data = std::chrono::steady_clock::now();
       received += n;
       if (cap && received > cap) {
         too_large = true;
@@ -307,13 +327,16 @@ public:
 
     // Never wait on the network past the caller's deadline.
     auto limit = [&](std::chrono::milliseconds d) {
-      if (req.time_left && *req.time_left < d) d = *req.time_left;
+      return req.time_left && *req.time_left < d ? *req.time_left : d;
+    };
+    auto split = [](std::chrono::milliseconds d) {
       return std::make_pair(static_cast<time_t>(d.count() / 1000),
                             static_cast<time_t>((d.count() % 1000) * 1000));
     };
-    const auto [cs, cu] = limit(s_->opts.connect_timeout);
+    const auto [cs, cu] = split(limit(s_->opts.connect_timeout));
     c.set_connection_timeout(cs, cu);
-    const auto [rs, ru] = limit(s_->opts.read_timeout);
+    const std::chrono::milliseconds read_limit = limit(s_->opts.read_timeout);
+    const auto [rs, ru] = split(read_limit);
     c.set_read_timeout(rs, ru);
 
     httplib::Response res;
@@ -336,6 +359,10 @@ public:
     if (stopped || err == httplib::Error::Canceled)
       return error(error_kind::transport, "transfer stopped by the receiver")
           .with_transport(transport_errc::aborted);
+    if (err == httplib::Error::Read)
+      return detail::read_failure(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::steady_clock::now() - last_data),
+                                  read_limit);
     if (err == httplib::Error::Success) err = httplib::Error::Unknown;
     return error(error_kind::transport, detail::describe_httplib_error(err))
         .with_transport(detail::map_httplib_error(err));
