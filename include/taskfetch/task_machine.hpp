@@ -194,7 +194,7 @@ public:
 
   /// @brief The decoded value once finished: the failure, or the decoder's
   /// finish() (its own failure with the task's context).
-  result<typename Decoder::value_type> take_value() {
+  result<detail::decoder_value_t<Decoder>> take_value() {
     if (failure_) return *failure_;
     auto v = dec_.finish();
     if (!v) {

@@ -257,7 +257,7 @@ public:
 
 private:
   template <class E, class Decoder> struct task final : detail::pool_node {
-    using value_type = typename Decoder::value_type;
+    using value_type = detail::decoder_value_t<Decoder>;
     task(task_pool &p, task_goal goal, call_options user, Decoder d, completion<value_type> done)
         : detail::pool_node(user.cancel), pool(p),
           co(p.machine_options(std::move(user), stop.token())), dec(std::move(d)),
