@@ -22,10 +22,13 @@ struct cli_result {
   std::string out, err;
 };
 
-/// Starts the CLI with @p args; stdout/stderr go to @p out / @p err.
+/// Starts the CLI with @p args; stdout/stderr go to @p out / @p err. A
+/// @p launcher (a program and its arguments) runs the CLI instead, given
+/// its path and @p args after its own.
 inline pid_t spawn_cli(const std::vector<std::string> &args, const fs::path &out,
-                       const fs::path &err) {
-  std::vector<std::string> all{TASKFETCH_CLI_PATH};
+                       const fs::path &err, const std::vector<std::string> &launcher = {}) {
+  std::vector<std::string> all = launcher;
+  all.push_back(TASKFETCH_CLI_PATH);
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char *> argv;
   for (auto &a : all) argv.push_back(const_cast<char *>(a.c_str()));
@@ -48,10 +51,11 @@ inline int wait_exit(pid_t pid) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/// Runs the CLI to completion.
-inline cli_result run_cli(const std::vector<std::string> &args) {
+/// Runs the CLI to completion (through @p launcher, if given).
+inline cli_result run_cli(const std::vector<std::string> &args,
+                          const std::vector<std::string> &launcher = {}) {
   temp_dir tmp;
-  const pid_t pid = spawn_cli(args, tmp.path / "out", tmp.path / "err");
+  const pid_t pid = spawn_cli(args, tmp.path / "out", tmp.path / "err", launcher);
   cli_result r;
   r.code = wait_exit(pid);
   r.out = slurp(tmp.path / "out");

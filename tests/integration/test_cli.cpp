@@ -250,6 +250,40 @@ TEST_CASE(
   CHECK(emu.requests() == before);
 }
 
+// Sanitizers reserve terabytes of address space: a limit on it stops them
+// before main().
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define IT_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define IT_SANITIZED 1
+#endif
+#endif
+#ifdef IT_SANITIZED
+constexpr bool sanitized = true;
+#else
+constexpr bool sanitized = false;
+#endif
+
+TEST_CASE("CLI exit 10: an exception no command expects is named an internal error" *
+          doctest::skip(sanitized)) {
+  // Running out of memory stands for any such failure: reading a 1 GiB input
+  // under a 256 MiB address-space limit throws std::bad_alloc.
+  temp_dir tmp;
+  const auto big = tmp.path / "big.png";
+  std::ofstream(big).close();
+  fs::resize_file(big, std::uintmax_t(1) << 30); // sparse: no disk used
+  const std::vector<std::string> limited{"/bin/sh", "-c", "ulimit -v 262144 && exec \"$0\" \"$@\""};
+  auto r = run_cli({"submit", "recognize-table", big.string(), "--base-url", "http://127.0.0.1:1",
+                    "--client-id", "a", "--client-secret", "b"},
+                   limited);
+  CHECK(r.code == 10);
+  CHECK_MESSAGE(r.err == "taskfetch: internal error (an unexpected failure, a bug in taskfetch; "
+                         "please report it): std::bad_alloc\n",
+                r.err);
+  CHECK(r.out.empty());
+}
+
 TEST_CASE("CLI over HTTPS: --ca-file trusts a private CA; without it exit 7 at once") {
   temp_dir tmp;
   const auto certs = test_certs::make(tmp.path);
