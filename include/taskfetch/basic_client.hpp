@@ -46,9 +46,9 @@ class basic_client {
   static_assert(check_clock<Clock>());
 
 public:
-  /// @brief The transport policy.
+  /// @brief Transport, for code generic over clients.
   using transport_type = Transport;
-  /// @brief The clock policy.
+  /// @brief Clock, named by task_pool, which waits on the same clock.
   using clock_type = Clock;
 
   /// @brief A client over an existing transport.

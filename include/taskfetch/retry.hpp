@@ -167,7 +167,7 @@ public:
     const std::uint64_t n = counter_->fetch_add(1, std::memory_order_relaxed);
     return state(s_, mix(base_seed_ + n));
   }
-  /// @brief The settings.
+  /// @brief The settings the policy was made with.
   const retry_settings &settings() const noexcept { return s_; }
 
 private:

@@ -65,7 +65,7 @@ protected:
   bool ready_ = false;
 };
 
-/// Adds the result.
+/// task_ref_state plus the task's value, set once when the task ends.
 template <class T> class task_result_state : public task_ref_state {
 public:
   void set(result<T> r) {

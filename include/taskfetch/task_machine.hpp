@@ -37,13 +37,12 @@ namespace taskfetch {
 
 /// @brief What a task machine asks its driver to do next.
 struct task_step {
-  /// @brief The kind of step.
   enum class kind {
     send,    ///< call attempt() (blocks on the network)
     wait,    ///< call resume() after `delay`, or cancel() if cancelled first
     finished ///< the outcome is ready
   };
-  kind what = kind::finished; ///< the step
+  kind what = kind::finished; ///< send, wait or finished
   duration delay{0};          ///< for wait: how long
 };
 
@@ -173,11 +172,11 @@ public:
 
   /// @brief Whether the outcome is ready.
   bool finished() const noexcept { return phase_ == phase::finished; }
-  /// @brief Where the task is.
+  /// @brief Submitting, polling, cancelling or finished.
   phase current_phase() const noexcept { return phase_; }
   /// @brief The task id (known after submit, or given).
   const std::string &id() const noexcept { return id_; }
-  /// @brief The last poll's status.
+  /// @brief The status the last poll answered (default before any poll).
   const task_status &last_status() const noexcept { return status_; }
   /// @brief Why the task ended badly, with context and attempts; empty on success.
   const std::optional<error> &failure() const noexcept { return failure_; }
@@ -187,7 +186,8 @@ public:
   int last_http_status() const noexcept { return last_http_status_; }
   /// @brief The Retry-After of the last answer, if it had one.
   const std::optional<duration> &last_retry_after() const noexcept { return last_retry_after_; }
-  /// @brief The deadline.
+  /// @brief When the operation gives up: its deadline from start(),
+  /// or a pool's, whichever comes first.
   time_point deadline() const noexcept { return deadline_; }
   /// @brief Whether the machine has a value to take (it finished without failure).
   bool succeeded() const noexcept { return phase_ == phase::finished && !failure_; }

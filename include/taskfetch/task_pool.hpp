@@ -244,7 +244,7 @@ public:
     for (auto &n : all) cancel_node(n, at_service);
   }
 
-  /// @brief The counts now.
+  /// @brief The counts now, taken together under the pool's lock.
   pool_progress progress() const {
     std::lock_guard<std::mutex> lk(m_);
     return snapshot_locked();
@@ -252,7 +252,7 @@ public:
 
   /// @brief The client the pool works with.
   Client &client() noexcept { return c_; }
-  /// @brief The settings.
+  /// @brief The settings the pool was made with.
   const pool_options &config() const noexcept { return o_; }
 
 private:

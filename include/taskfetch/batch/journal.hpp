@@ -13,11 +13,11 @@
 
 namespace taskfetch {
 
-/// @brief One journal record.
+/// @brief One journal record: an input was submitted, finished, failed,
+/// or its task expired at the service. Fields not used by the event stay empty.
 struct journal_entry {
-  /// @brief What happened to the input.
   enum class event { submitted, done, failed, expired };
-  event what = event::submitted;     ///< the event
+  event what = event::submitted;     ///< what happened to the input
   std::string input;                 ///< the input's key (its path as given)
   std::string task_id;               ///< the service's task id
   std::int64_t time = 0;             ///< unix seconds (submission time for submitted)
