@@ -679,6 +679,28 @@ int main(int argc, char **argv) {
     return child(a[0], a[1], a[2]);
   if (a.size() == 4 && a[0] == "lib-thread-batch") // URL INPUTS OUT: the old batch, measured
     return thread_batch_child(a[1], a[2], a[3]);
+  // A mistyped option would run the whole benchmark (minutes) with defaults.
+  static const char *usage =
+      "usage: taskfetch_bench [--size-mib N] [--runs N] [--batch N] [--warm-mib N]\n"
+      "                       [--seed PATH] [--python PATH] [--dir FOLDER] [--cli PATH]\n"
+      "       taskfetch_bench serve [--size-mib N]\n"
+      "       taskfetch_bench latency [--runs N] [--quick] [--dir FOLDER] [--cli PATH]\n";
+  const std::vector<std::string> valued{"--size-mib", "--runs",   "--batch", "--warm-mib",
+                                        "--seed",     "--python", "--dir",   "--cli"};
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] == "--help" || a[i] == "-h") {
+      std::fputs(usage, stdout);
+      return 0;
+    }
+    const bool mode = i == 0 && (a[i] == "latency" || a[i] == "serve");
+    const bool has_value = std::find(valued.begin(), valued.end(), a[i]) != valued.end();
+    if (has_value && i + 1 < a.size()) {
+      ++i;
+    } else if (!mode && a[i] != "--quick") {
+      std::fprintf(stderr, "taskfetch_bench: unexpected '%s'\n%s", a[i].c_str(), usage);
+      return 2;
+    }
+  }
   auto opt = [&](const std::string &name, std::string def) {
     for (std::size_t i = 0; i + 1 < a.size(); ++i)
       if (a[i] == name) return a[i + 1];
