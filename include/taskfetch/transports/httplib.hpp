@@ -71,20 +71,22 @@ inline std::string describe_httplib_error(httplib::Error e) {
   }
 }
 
-/// httplib reports a read that timed out as it reports a closed connection
-/// (Error::Read). A timed-out read has waited the whole read timeout since the
-/// last byte came; a closed connection answers at once. So the silence before
-/// the failure tells them apart (an upload slower than the read timeout that
-/// then meets a closed connection would be called a timeout: rare, and both
-/// are retried alike).
-inline error read_failure(std::chrono::milliseconds silence, std::chrono::milliseconds limit) {
-  if (silence + std::chrono::milliseconds(5) >= limit)
+/// Our error for httplib's @p e. httplib reports a read that timed out as it
+/// reports a closed connection (Error::Read). A timed-out read has waited the
+/// whole @p read_limit since the last byte came; a closed connection answers
+/// at once. So @p silence, the time since data last came, tells them apart
+/// (an upload slower than the read timeout that then meets a closed
+/// connection would be called a timeout: rare, and both are retried alike).
+inline error httplib_error(httplib::Error e, std::chrono::milliseconds silence,
+                           std::chrono::milliseconds read_limit) {
+  if (e == httplib::Error::Read && silence + std::chrono::milliseconds(5) >= read_limit)
     return error(error_kind::transport, "read timed out: no data for " +
-                                            std::to_string(limit.count()) +
+                                            std::to_string(read_limit.count()) +
                                             " ms while reading the answer")
         .with_transport(transport_errc::timeout);
-  return error(error_kind::transport, describe_httplib_error(httplib::Error::Read))
-      .with_transport(transport_errc::closed);
+  if (e == httplib::Error::Success) e = httplib::Error::Unknown;
+  return error(error_kind::transport, describe_httplib_error(e))
+      .with_transport(map_httplib_error(e));
 }
 
 /// Why the last tunnel through a proxy could not be opened.
@@ -283,7 +285,7 @@ public:
     bool stopped = false;
     bool proxy_auth = false;
     std::uint64_t received = 0;
-    // When data last came (or the request went out): see read_failure().
+    // When data last came (or the request went out): see httplib_error().
     auto last_data = std::chrono::steady_clock::now();
     r.response_handler = [&](const httplib::Response &res) {
       last_data = std::chrono::steady_clock::now();
@@ -359,13 +361,10 @@ public:
     if (stopped || err == httplib::Error::Canceled)
       return error(error_kind::transport, "transfer stopped by the receiver")
           .with_transport(transport_errc::aborted);
-    if (err == httplib::Error::Read)
-      return detail::read_failure(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::steady_clock::now() - last_data),
-                                  read_limit);
-    if (err == httplib::Error::Success) err = httplib::Error::Unknown;
-    return error(error_kind::transport, detail::describe_httplib_error(err))
-        .with_transport(detail::map_httplib_error(err));
+    return detail::httplib_error(err,
+                                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::steady_clock::now() - last_data),
+                                 read_limit);
   }
 
   /// @brief Connections opened so far (for tests and benchmarks).
