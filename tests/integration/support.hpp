@@ -2,6 +2,8 @@
 // with fast retry settings, temporary folders.
 #pragma once
 
+#include "../common/files.hpp"
+
 #include <taskfetch/client.hpp>
 #include <taskfetch/decoders.hpp>
 #include <taskfetch/emulator/emulator.hpp>
@@ -37,29 +39,8 @@ inline standard_retry fast_retry() {
   return standard_retry(s);
 }
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    static std::atomic<int> n{0};
-    path = fs::temp_directory_path() /
-           ("taskfetch-it-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-  std::size_t entries() const {
-    std::size_t k = 0;
-    for (auto &e : fs::directory_iterator(path)) (void)e, ++k;
-    return k;
-  }
-};
-
-inline std::string slurp(const fs::path &p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test_files::slurp;
+using test_files::temp_dir;
 
 /// An emulator with instant tasks unless told otherwise.
 inline emulation::options fast_emulator() {
@@ -102,8 +83,11 @@ inline options client_options(const emulator &emu) {
       .deadline(20s);
 }
 
-inline fast_client make_client(options o) {
-  return fast_client(o, httplib_transport(transport_settings_for(o)), fast_retry());
+/// A client over httplib with options @p o, retrying as @p retry says.
+template <class Retry = standard_retry>
+basic_client<httplib_transport, Retry> make_client(options o, Retry retry = fast_retry()) {
+  return basic_client<httplib_transport, Retry>(o, httplib_transport(transport_settings_for(o)),
+                                                std::move(retry));
 }
 
 /// A PDF result of @p n bytes.

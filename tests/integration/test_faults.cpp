@@ -24,8 +24,7 @@ outcome fetch_with(emulator &emu, std::optional<fault> f, options opts, std::str
     emu.inject(*f);
   }
   temp_dir tmp;
-  basic_client<httplib_transport, Retry> api(opts, httplib_transport(transport_settings_for(opts)),
-                                             std::move(retry));
+  auto api = make_client(opts, std::move(retry));
   const auto t0 = std::chrono::steady_clock::now();
   auto r = api.template fetch<endpoints::djvu2pdf>(id, decoders::to_file{tmp.path / "out.pdf"});
   const auto took =

@@ -21,6 +21,7 @@
 using namespace taskfetch;
 using batch_test::submitted;
 using batch_test::temp_dir;
+using ut::slurp;
 namespace fs = std::filesystem;
 
 TEST_CASE("file journal: records survive a reopen, in order") {
@@ -81,11 +82,7 @@ TEST_CASE("file journal: corrupted records fail their checksum and are skipped")
     REQUIRE(j.append(submitted("a.png", "t1")));
     REQUIRE(j.append(submitted("b.png", "t2")));
   }
-  std::string text;
-  {
-    std::ifstream in(p);
-    text.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  std::string text = slurp(p);
   text[30] = text[30] == 'x' ? 'y' : 'x'; // a flipped byte in the first record
   text += "garbage line\n\n{\"v\":1}\n";
   { std::ofstream(p, std::ios::trunc) << text; }

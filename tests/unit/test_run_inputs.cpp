@@ -79,8 +79,9 @@ TEST_CASE(
       testing::scripted_transport::forever);
   file_journal j(d.path / "journal");
   auto read = [](const fs::path &p) -> result<image_input> {
-    std::ifstream in(p, std::ios::binary);
-    return image_input{std::string(std::istreambuf_iterator<char>(in), {}), std::nullopt};
+    auto bytes = detail::read_whole_file(p);
+    if (!bytes) return std::move(bytes.error());
+    return image_input{std::move(*bytes), std::nullopt};
   };
   std::vector<input_report> reps;
   run_options ro;
@@ -95,6 +96,13 @@ TEST_CASE(
   CHECK(net.count("/v5.0/ocr/RecognizeTable") > 0);
   CHECK(next_id == 4);
   CHECK(fs::exists(d.path / "b.png.csv"));
+  // One report per input, each done; b's says it was submitted twice.
+  REQUIRE(reps.size() == 3);
+  for (const auto &r : reps) {
+    CHECK(r.outcome == input_outcome::done);
+    CHECK(r.resubmitted == (r.key == "b.png"));
+    CHECK(r.submissions == (r.key == "b.png" ? 2u : 1u));
+  }
 
   // Rerun: all done and verified; nothing submitted.
   auto again = run_inputs<endpoints::recognize_table>(
