@@ -46,6 +46,14 @@ inline bool iequals(std::string_view a, std::string_view b) noexcept {
   }
   return true;
 }
+
+/// @brief @p s with ASCII letters lower-cased (hosts, schemes, paths).
+inline std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char &c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return out;
+}
 } // namespace detail
 
 /// @brief The first value of header @p name, or nullopt.

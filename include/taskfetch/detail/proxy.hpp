@@ -7,6 +7,7 @@
 
 #include <taskfetch/detail/url.hpp>
 #include <taskfetch/error.hpp>
+#include <taskfetch/http.hpp>
 #include <taskfetch/proxy.hpp>
 #include <taskfetch/result.hpp>
 
@@ -40,13 +41,6 @@ using env_lookup = std::function<const char *(const char *)>;
 
 /// @brief The default env_lookup: the process environment (std::getenv); tests pass their own.
 inline const char *system_env(const char *name) { return std::getenv(name); }
-
-inline std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char &c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return out;
-}
 
 inline int hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';

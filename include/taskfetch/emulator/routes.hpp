@@ -8,6 +8,7 @@
 
 #include <taskfetch/detail/base64.hpp>
 #include <taskfetch/emulator/processor.hpp>
+#include <taskfetch/envelope.hpp>
 #include <taskfetch/http.hpp>
 
 #include <httplib.h>
@@ -20,12 +21,6 @@
 #include <utility>
 
 namespace taskfetch::emulation::detail {
-
-inline std::string lower(std::string s) {
-  for (auto &c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return s;
-}
 
 /// @brief Which request a lower-cased path @p p names: @p kind token, status,
 /// submit, fetch or cancel ("" none) and @p ep the operation ("" none).
@@ -97,13 +92,7 @@ inline token_request read_token_request(const httplib::Request &req) {
   return t;
 }
 
-/// @brief Member @p key of @p j in any case; nullptr when absent.
-inline const nlohmann::json *member(const nlohmann::json &j, const char *key) {
-  if (!j.is_object()) return nullptr;
-  for (auto it = j.begin(); it != j.end(); ++it)
-    if (taskfetch::detail::iequals(it.key(), key)) return &it.value();
-  return nullptr;
-}
+using taskfetch::detail::find_member;
 
 // The OCR SDK's ResultType enum (aspose-ocr-cloud, models/result_type).
 inline constexpr const char *ocr_result_types[] = {
@@ -116,7 +105,7 @@ inline constexpr const char *ocr_result_types[] = {
 template <std::size_t N, class Bad>
 bool word(const nlohmann::json &j, const char *key, const char *const (&words)[N], std::string &out,
           Bad &bad) {
-  const auto *v = member(j, key);
+  const auto *v = find_member(j, key);
   if (!v || v->is_null()) return true;
   if (v->is_string())
     for (const char *w : words)
@@ -148,17 +137,17 @@ template <class Bad> bool read_submission(const nlohmann::json &j, submission &s
     return true;
   };
   if (s.endpoint == "recognize-template") {
-    const auto *images = member(j, "images");
+    const auto *images = find_member(j, "images");
     if (!images || !images->is_array() || images->empty()) {
       bad("images must be a non-empty list");
       return false;
     }
     if (!b64(&(*images)[0], s.image, "images[0]") ||
-        !b64(member(j, "omrFile"), s.omr_file, "omrFile"))
+        !b64(find_member(j, "omrFile"), s.omr_file, "omrFile"))
       return false;
     s.output_format = "Csv";
     if (!word(j, "outputFormat", {"Csv", "Json", "Xml"}, s.output_format, bad)) return false;
-    if (const auto *th = member(j, "recognitionThreshold"); th && !th->is_null()) {
+    if (const auto *th = find_member(j, "recognitionThreshold"); th && !th->is_null()) {
       if (!th->is_number()) {
         bad("recognitionThreshold must be a number");
         return false;
@@ -171,8 +160,8 @@ template <class Bad> bool read_submission(const nlohmann::json &j, submission &s
     }
     return true;
   }
-  if (!b64(member(j, "image"), s.image, "image")) return false;
-  if (const auto *st = member(j, "settings"); st && !st->is_null()) {
+  if (!b64(find_member(j, "image"), s.image, "image")) return false;
+  if (const auto *st = find_member(j, "settings"); st && !st->is_null()) {
     if (!st->is_object()) {
       bad("settings must be an object");
       return false;
@@ -181,7 +170,7 @@ template <class Bad> bool read_submission(const nlohmann::json &j, submission &s
       return false;
     std::string ignored;
     if (!word(*st, "resultType", ocr_result_types, ignored, bad)) return false;
-    if (const auto *cc = member(*st, "makeContrastCorrection");
+    if (const auto *cc = find_member(*st, "makeContrastCorrection");
         cc && !cc->is_null() && !cc->is_boolean()) {
       bad("makeContrastCorrection must be true or false");
       return false;
@@ -198,7 +187,7 @@ inline std::pair<double, int> accept_match(const std::string &accept, std::strin
   while (at <= accept.size()) {
     std::size_t end = accept.find(',', at);
     if (end == std::string::npos) end = accept.size();
-    const std::string range = lower(accept.substr(at, end - at));
+    const std::string range = taskfetch::detail::ascii_lower(accept.substr(at, end - at));
     at = end + 1;
     auto trim = [](std::string x) {
       const auto b = x.find_first_not_of(" \t");

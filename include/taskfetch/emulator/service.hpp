@@ -58,7 +58,7 @@ public:
     e.method = req.method;
     e.path = req.path;
     e.time = opts.now();
-    std::string p = lower(req.path);
+    std::string p = taskfetch::detail::ascii_lower(req.path);
     while (p.size() > 1 && p.back() == '/') p.pop_back();
     route(p, req.method, e.kind, e.endpoint);
     e.task_id = req.get_param_value("id");
