@@ -73,7 +73,7 @@ int cmd_demo(const args &a) {
               emu.base_url().c_str());
   client api(options{}
                  .base_url(emu.base_url())
-                 .credentials(emulation::options{}.client_id, emulation::options{}.client_secret)
+                 .credentials(emu.config().client_id, emu.config().client_secret)
                  .deadline(std::chrono::seconds(60)));
 
   // 1. A table image: recognised into rows, printed as aligned columns.

@@ -32,24 +32,36 @@ inline omr_format format_of(const args &a) {
   throw usage_error{"--format must be csv, json or xml"};
 }
 
+/// The endpoint's submit input but its image: for OMR the --omr-file pattern
+/// (read here, so a batch reads it once) and --format.
+template <class E> typename endpoint_traits<E>::input input_settings(const args &a) {
+  typename endpoint_traits<E>::input in;
+  if constexpr (std::is_same_v<decltype(in), omr_input>) {
+    auto pattern = a.value("--omr-file");
+    if (!pattern) throw usage_error{"recognize-template needs --omr-file PATTERN"};
+    in.omr_file = read_file(*pattern);
+    in.format = format_of(a);
+  } else if constexpr (std::is_same_v<E, endpoints::recognize_table>) {
+    in.settings = ocr_settings{};
+  }
+  return in;
+}
+
+/// @p in (from input_settings) with the image read from INPUT @p path.
+template <class E>
+typename endpoint_traits<E>::input with_image(typename endpoint_traits<E>::input in,
+                                              const std::string &path) {
+  if constexpr (std::is_same_v<decltype(in), omr_input>)
+    in.images.push_back(read_file(path));
+  else
+    in.bytes = read_file(path);
+  return in;
+}
+
 /// The endpoint's submit input from INPUT (and --omr-file/--format for OMR).
 template <class E>
 typename endpoint_traits<E>::input make_input(const args &a, const std::string &path) {
-  using input = typename endpoint_traits<E>::input;
-  if constexpr (std::is_same_v<input, omr_input>) {
-    auto pattern = a.value("--omr-file");
-    if (!pattern) throw usage_error{"recognize-template needs --omr-file PATTERN"};
-    omr_input in;
-    in.images.push_back(read_file(path));
-    in.omr_file = read_file(*pattern);
-    in.format = format_of(a);
-    return in;
-  } else {
-    image_input in;
-    in.bytes = read_file(path);
-    if constexpr (std::is_same_v<E, endpoints::recognize_table>) in.settings = ocr_settings{};
-    return in;
-  }
+  return with_image<E>(input_settings<E>(a), path);
 }
 
 /// The file extension for E's result: chosen by us, never by the server.

@@ -2,6 +2,8 @@
 
 #include "args.hpp"
 
+#include <taskfetch/endpoints.hpp>
+
 #include <cstddef>
 #include <cstdlib>
 #include <utility>
@@ -111,7 +113,8 @@ fault parse_fault(const std::string &spec) {
     if (eq == std::string::npos) bad(spec, "unknown field '" + p + "'");
     const std::string key = p.substr(0, eq), val = p.substr(eq + 1);
     if (key == "endpoint") {
-      if (val != "recognize-table" && val != "recognize-template" && val != "djvu2pdf")
+      if (val != endpoints::recognize_table::name && val != endpoints::recognize_template::name &&
+          val != endpoints::djvu2pdf::name)
         bad(spec, "endpoint= must be recognize-table, recognize-template or djvu2pdf");
       f.endpoint = val;
     } else if (key == "task") {

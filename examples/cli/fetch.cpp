@@ -76,13 +76,13 @@ template <class E> int fetch_batch_cmd(session &s, const args &a) {
   std::fflush(stdout);
   s.out.done();
   if (a.flag("--sync")) {
-    const int fd = ::open(dir->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const int fd = detail::open_file(*dir, O_RDONLY | O_DIRECTORY);
     if (fd < 0 || ::syncfs(fd) != 0) {
       const int e = errno;
-      if (fd >= 0) ::close(fd);
+      if (fd >= 0) (void)detail::close_file(fd);
       return report(s.out, "fetch", detail::io_error("cannot sync --out-dir " + *dir, e));
     }
-    ::close(fd);
+    (void)detail::close_file(fd);
   }
   s.out.note("batch: " + std::to_string(sum.done) + " done, " + std::to_string(sum.failed) +
              " failed");

@@ -83,7 +83,7 @@ int dispatch(const std::string &cmd, const args &a) {
   session s(verbosity_of(a));
   if (cmd == "fetch" || cmd == "submit" || cmd == "run" || cmd == "status" || cmd == "cancel") {
     s.opts = make_options(a);
-    s.out.debug(proxy_note(s.opts));
+    if (s.out.level() == verbosity::verbose) s.out.debug(proxy_note(s.opts));
   }
   if (cmd == "fetch") return cmd_fetch(s, a);
   if (cmd == "submit") return cmd_submit(s, a);

@@ -63,8 +63,7 @@ int run_batch_inputs(session &s, const args &a) {
 
   return with_endpoint(a.positional[0], [&](auto ep) {
     using E = decltype(ep);
-    if constexpr (std::is_same_v<typename endpoint_traits<E>::input, omr_input>)
-      if (!a.value("--omr-file")) throw usage_error{"recognize-template needs --omr-file PATTERN"};
+    const auto settings = input_settings<E>(a); // shared by every input
     const std::string ext = extension_of<E>(a);
     std::vector<batch_input> inputs;
     std::set<std::string> names;
@@ -79,10 +78,8 @@ int run_batch_inputs(session &s, const args &a) {
     file_journal journal(journal_path);
     auto read = [&](const fs::path &p) -> result<typename endpoint_traits<E>::input> {
       try {
-        return make_input<E>(a, p.string());
-      } catch (const usage_error &e) {
-        return error(error_kind::invalid_argument, e.message);
-      } catch (const command_failure &f) {
+        return with_image<E>(settings, p.string());
+      } catch (const command_failure &f) { // the input cannot be read
         return f.failure;
       }
     };

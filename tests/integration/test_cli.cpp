@@ -248,6 +248,20 @@ TEST_CASE(
                     std::string::npos,
                 in.err);
   CHECK(emu.requests() == before);
+
+  // A batch's OMR pattern is read once, before any input: unreadable, the
+  // whole run fails at once, not each input on its own.
+  fs::create_directories(tmp.path / "forms");
+  std::ofstream(tmp.path / "forms" / "a.png") << "a";
+  std::ofstream(tmp.path / "forms" / "b.png") << "b";
+  auto batch = run_cli(against(
+      emu, {"run", "recognize-template", "--inputs", (tmp.path / "forms").string(), "--out-dir",
+            (tmp.path / "answers").string(), "--omr-file", (tmp.path / "gone.omr").string()}));
+  CHECK(batch.code == 9);
+  CHECK(batch.err == "taskfetch: cannot read " + (tmp.path / "gone.omr").string() +
+                         ": No such file or directory\n");
+  CHECK(batch.out.empty()); // no per-input report lines
+  CHECK(emu.requests() == before);
 }
 
 // Sanitizers reserve terabytes of address space: a limit on it stops them
