@@ -25,12 +25,9 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstdint>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <string>
-#include <system_error>
 #include <vector>
 
 namespace taskfetch {
@@ -113,7 +110,7 @@ public:
   /// @brief A journal at @p path (created on the first append).
   explicit file_journal(std::filesystem::path path) : path_(std::move(path)) {}
   ~file_journal() override {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) (void)detail::close_file(fd_);
   }
   file_journal(const file_journal &) = delete;
   file_journal &operator=(const file_journal &) = delete;
@@ -124,27 +121,23 @@ public:
     std::vector<journal_entry> out;
     skipped_ = 0;
     if (auto s = check_regular("read"); !s) return s.error();
-    errno = 0;
-    std::ifstream in(path_, std::ios::binary);
-    if (!in) {
-      const int e = errno != 0 ? errno : EIO; // the stream may not say why
-      if (std::filesystem::exists(path_)) return io_failure("read", e);
-      return out;
-    }
-    std::string line;
-    while (std::getline(in, line)) {
-      if (in.eof()) { // no newline: a record a crash tore; ignored
-        ++skipped_;
-        break;
+    std::string pending; // the chunks' bytes after the last newline
+    const int err = detail::read_chunks(path_, [&](const char *p, std::size_t n) {
+      pending.append(p, n);
+      std::size_t start = 0;
+      for (std::size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
+        if (nl == start) continue;
+        journal_entry e;
+        if (detail::decode_entry(pending.substr(start, nl - start), e))
+          out.push_back(std::move(e));
+        else
+          ++skipped_;
       }
-      journal_entry e;
-      if (line.empty()) continue;
-      if (detail::decode_entry(line, e))
-        out.push_back(std::move(e));
-      else
-        ++skipped_;
-    }
-    if (in.bad()) return io_failure("read", errno != 0 ? errno : EIO);
+      pending.erase(0, start);
+    });
+    if (err == ENOENT) return out; // no journal yet
+    if (err != 0) return io_failure("read", err);
+    if (!pending.empty()) ++skipped_; // no newline: a record a crash tore; ignored
     return out;
   }
 
@@ -198,8 +191,9 @@ public:
 private:
   result<void> open_locked() {
     if (fd_ >= 0) return {};
-    if (auto s = check_regular("open"); !s) return s;
-    const bool existed = std::filesystem::exists(path_);
+    auto facts = check_regular("open");
+    if (!facts) return facts.error();
+    const bool existed = facts->exists;
     fd_ = detail::open_file(path_, O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd_ < 0) return io_failure("open", errno);
     if (existed) {
@@ -207,10 +201,10 @@ private:
       struct stat st {};
       if (::fstat(fd_, &st) == 0 && st.st_size > 0) {
         char last = '\n';
-        int rfd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+        const int rfd = detail::open_file(path_, O_RDONLY);
         if (rfd >= 0) {
           if (::pread(rfd, &last, 1, st.st_size - 1) != 1) last = '\n';
-          ::close(rfd);
+          (void)detail::close_file(rfd);
         }
         if (last != '\n')
           if (const int err = detail::write_all(fd_, "\n", 1); err != 0)
@@ -224,10 +218,11 @@ private:
   }
   // A journal must be a regular file, if it exists yet: a device would be
   // read until memory runs out (/dev/zero, /dev/full) or lose every record
-  // (/dev/null), and a FIFO would block the open.
-  result<void> check_regular(const char *what) const {
+  // (/dev/null), and a FIFO would block the open. Answers what stat says of
+  // it when it may be used.
+  result<detail::file_facts> check_regular(const char *what) const {
     const detail::file_facts f = detail::facts_of(path_);
-    if (!f.exists || f.regular) return {};
+    if (!f.exists || f.regular) return f;
     if (f.directory) return io_failure(what, EISDIR);
     return error(error_kind::io, std::string("cannot ") + what + " the journal " + path_.string() +
                                      ": " + f.kind + ", not a regular file");

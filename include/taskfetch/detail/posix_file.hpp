@@ -209,23 +209,32 @@ inline void start_writeback(int fd, std::uint64_t from, std::uint64_t len) noexc
 /// This process's id, to tell temporaries of different processes apart.
 inline std::uint64_t process_id() noexcept { return static_cast<std::uint64_t>(::getpid()); }
 
-/// The whole file at @p p; an io error naming it when it cannot be read.
-inline result<std::string> read_whole_file(const std::filesystem::path &p) {
+/// Reads the file at @p p from start to end, handing each chunk to
+/// @p sink(const char*, std::size_t); 0, or the errno of the open or read
+/// that failed (ENOENT: there is no such file).
+template <class Sink> int read_chunks(const std::filesystem::path &p, Sink &&sink) {
   const int fd = open_file(p, O_RDONLY);
-  if (fd < 0) return io_error("cannot read " + p.string(), errno);
-  std::string out;
+  if (fd < 0) return errno;
   char buf[1 << 16];
   for (;;) {
     const ::ssize_t n = read_some(fd, buf, sizeof buf);
     if (n < 0) {
       const int e = errno;
       (void)close_file(fd);
-      return io_error("cannot read " + p.string(), e);
+      return e;
     }
     if (n == 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
+    sink(static_cast<const char *>(buf), static_cast<std::size_t>(n));
   }
   (void)close_file(fd);
+  return 0;
+}
+
+/// The whole file at @p p; an io error naming it when it cannot be read.
+inline result<std::string> read_whole_file(const std::filesystem::path &p) {
+  std::string out;
+  if (const int e = read_chunks(p, [&](const char *d, std::size_t n) { out.append(d, n); }))
+    return io_error("cannot read " + p.string(), e);
   return out;
 }
 

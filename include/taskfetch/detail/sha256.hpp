@@ -9,7 +9,6 @@
 
 #include <openssl/evp.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -59,23 +58,13 @@ struct file_digest {
 
 /// @brief Hashes the file at @p p; an io error naming it when it cannot be read.
 inline result<file_digest> sha256_file(const std::filesystem::path &p) {
-  const int fd = open_file(p, O_RDONLY);
-  if (fd < 0) return io_error("cannot read " + p.string(), errno);
   sha256 h;
   file_digest d;
-  std::string buf(1 << 16, '\0');
-  for (;;) {
-    const ::ssize_t n = read_some(fd, buf.data(), buf.size());
-    if (n < 0) {
-      const int e = errno;
-      (void)close_file(fd);
-      return io_error("cannot read " + p.string(), e);
-    }
-    if (n == 0) break;
-    h.update(buf.data(), static_cast<std::size_t>(n));
-    d.size += static_cast<std::uint64_t>(n);
-  }
-  (void)close_file(fd);
+  if (const int e = read_chunks(p, [&](const char *data, std::size_t n) {
+        h.update(data, n);
+        d.size += n;
+      }))
+    return io_error("cannot read " + p.string(), e);
   d.sha256 = h.hex();
   return d;
 }
