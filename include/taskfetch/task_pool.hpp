@@ -53,7 +53,7 @@ struct pool_progress {
   std::size_t pending = 0;    ///< the service says Pending
   std::size_t processing = 0; ///< the service says Processing (or another working word)
   std::size_t done = 0;       ///< ended with a value
-  std::size_t failed = 0;     ///< ended with an error (cancelled and timed out included)
+  std::size_t failed = 0;     ///< ended with an error (cancelled and past the deadline included)
   std::size_t retries = 0;    ///< failed requests that were tried again
   std::size_t throttled = 0;  ///< answers that asked the pool to slow down (429, 503 + Retry-After)
   std::size_t requests = 0;   ///< HTTP requests sent (token requests included)

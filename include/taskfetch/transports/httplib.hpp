@@ -89,6 +89,11 @@ inline error httplib_error(httplib::Error e, std::chrono::milliseconds silence,
       .with_transport(map_httplib_error(e));
 }
 
+/// @p d as httplib's timeout arguments: seconds and microseconds.
+inline std::pair<time_t, time_t> sec_usec(std::chrono::milliseconds d) noexcept {
+  return {static_cast<time_t>(d.count() / 1000), static_cast<time_t>((d.count() % 1000) * 1000)};
+}
+
 /// Why the last tunnel through a proxy could not be opened.
 struct tunnel_failure {
   int status = 0;         ///< the proxy's answer to CONNECT, if not 2xx
@@ -331,14 +336,10 @@ public:
     auto limit = [&](std::chrono::milliseconds d) {
       return req.time_left && *req.time_left < d ? *req.time_left : d;
     };
-    auto split = [](std::chrono::milliseconds d) {
-      return std::make_pair(static_cast<time_t>(d.count() / 1000),
-                            static_cast<time_t>((d.count() % 1000) * 1000));
-    };
-    const auto [cs, cu] = split(limit(s_->opts.connect_timeout));
+    const auto [cs, cu] = detail::sec_usec(limit(s_->opts.connect_timeout));
     c.set_connection_timeout(cs, cu);
     const std::chrono::milliseconds read_limit = limit(s_->opts.read_timeout);
-    const auto [rs, ru] = split(read_limit);
+    const auto [rs, ru] = detail::sec_usec(read_limit);
     c.set_read_timeout(rs, ru);
 
     httplib::Response res;
@@ -410,15 +411,9 @@ private:
       }
       c->set_keep_alive(true);
       c->set_tcp_nodelay(true); // without it httplib 0.11 stalls ~40 ms per request
-      auto us = [](std::chrono::milliseconds d) {
-        return std::make_pair(static_cast<time_t>(d.count() / 1000),
-                              static_cast<time_t>((d.count() % 1000) * 1000));
-      };
-      auto [cs, cu] = us(opts.connect_timeout);
-      c->set_connection_timeout(cs, cu);
-      auto [rs, ru] = us(opts.read_timeout);
-      c->set_read_timeout(rs, ru);
-      auto [ws, wu] = us(opts.write_timeout);
+      // send() sets the connect and read timeouts for each request (the
+      // deadline shortens them); the write timeout is fixed.
+      auto [ws, wu] = detail::sec_usec(opts.write_timeout);
       c->set_write_timeout(ws, wu);
 #ifdef CPPHTTPLIB_OPENSSL_SUPPORT
       c->enable_server_certificate_verification(opts.verify_certificate);
