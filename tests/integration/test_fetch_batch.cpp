@@ -30,7 +30,7 @@ TEST_CASE("batch: shared client, bounded concurrency, one failure never fails th
         else
           CHECK(r);
       },
-      batch_options{8, {}});
+      batch_options{});
   CHECK(sum.done == 299);
   CHECK(sum.failed == 1);
   CHECK(std::all_of(seen.begin(), seen.end(), [](int n) { return n == 1; }));
