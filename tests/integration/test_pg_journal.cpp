@@ -2,32 +2,14 @@
 // a connection that cannot be made is an io error naming the host. Built
 // only with libpq (TASKFETCH_TEST_POSTGRESQL).
 #ifdef TASKFETCH_TEST_POSTGRESQL
+#include "../common/pg_server.hpp"
+
 #include <taskfetch/detail/pq.hpp>
 
 #include <doctest/doctest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 using namespace taskfetch;
 namespace pq = taskfetch::detail::pq;
-
-namespace {
-// A loopback port nobody listens on: bound, then closed.
-int closed_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0);
-  socklen_t len = sizeof a;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len) == 0);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-} // namespace
 
 TEST_CASE("pq: passwords are stripped from URIs, key/value strings and libpq's text") {
   CHECK(pq::strip_password("postgresql://bob:s3cret@db.example:5432/x") ==
@@ -40,7 +22,7 @@ TEST_CASE("pq: passwords are stripped from URIs, key/value strings and libpq's t
 }
 
 TEST_CASE("pq: an unreachable server is an io error naming the host, never the password") {
-  const int port = closed_port();
+  const int port = pg_test::free_port();
   pq::connection c("postgresql://bob:s3cret@127.0.0.1:" + std::to_string(port) +
                    "/jobs?connect_timeout=2");
   auto r = c.open();
@@ -58,5 +40,67 @@ TEST_CASE("pq: a malformed connection string is an io error without the password
   REQUIRE_FALSE(r);
   CHECK(r.error().kind() == error_kind::io);
   CHECK(r.error().message().find("s3cret") == std::string::npos);
+}
+
+namespace {
+// The server every test below shares; started once.
+pg_test::pg_server &server() {
+  static pg_test::pg_server s;
+  return s;
+}
+// False (with a loud message) when no server could start; in CI that fails.
+bool have_server() {
+  if (server().ok()) return true;
+  if (pg_test::in_ci()) FAIL("cannot start a PostgreSQL server: " << server().why());
+  MESSAGE("SKIPPED: cannot start a PostgreSQL server: " << server().why());
+  return false;
+}
+} // namespace
+
+TEST_CASE("pq: a real server: query, refused login, restart and reconnect") {
+  if (!have_server()) return;
+  pq::connection c(server().uri());
+  REQUIRE(c.open());
+  auto r = c.exec("SELECT $1::int + 1", {std::string("41")});
+  REQUIRE(r.ok());
+  CHECK(r.text(0, 0) == "42");
+  CHECK(c.exec("SELECT NULL::text", {}).is_null(0, 0));
+
+  SUBCASE("refused login names the host, not the password") {
+    pq::connection bad(server().uri("Wrong-Pass-9"));
+    auto o = bad.open();
+    REQUIRE_FALSE(o);
+    CHECK(o.error().kind() == error_kind::io);
+    CHECK(o.error().message().find("127.0.0.1") != std::string::npos);
+    CHECK(o.error().message().find("Wrong-Pass-9") == std::string::npos);
+    CHECK(o.error().message().find(pg_test::pg_server::password) == std::string::npos);
+  }
+  SUBCASE("a transaction rolls back unless committed") {
+    REQUIRE(c.exec("CREATE TABLE IF NOT EXISTS t_tx (v int)").ok());
+    {
+      pq::transaction tx(c);
+      REQUIRE(tx.began());
+      REQUIRE(c.exec("INSERT INTO t_tx VALUES (1)").ok());
+    }
+    CHECK(c.exec("SELECT count(*) FROM t_tx").text(0, 0) == "0");
+    {
+      pq::transaction tx(c);
+      REQUIRE(c.exec("INSERT INTO t_tx VALUES (2)").ok());
+      CHECK(tx.commit());
+    }
+    CHECK(c.exec("SELECT count(*) FROM t_tx").text(0, 0) == "1");
+  }
+  SUBCASE("the server goes away and comes back: one reopen reconnects") {
+    REQUIRE(server().stop());
+    CHECK_FALSE(c.exec("SELECT 1").ok());
+    CHECK_FALSE(c.good());
+    auto down = c.open();
+    REQUIRE_FALSE(down);
+    CHECK(down.error().kind() == error_kind::io);
+    CHECK(down.error().message().find(pg_test::pg_server::password) == std::string::npos);
+    REQUIRE(server().start());
+    REQUIRE(c.open());
+    CHECK(c.exec("SELECT 1").ok());
+  }
 }
 #endif

@@ -113,6 +113,9 @@ public:
       return e;
     }
     password_ = PQpass(c_) ? PQpass(c_) : "";
+    // Server notices (shutdown warnings, "already exists") are not ours to print.
+    PQsetNoticeProcessor(
+        c_, [](void *, const char *) {}, nullptr);
     return {};
   }
   /// Whether the connection is up (false after the server went away).
