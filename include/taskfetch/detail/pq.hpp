@@ -76,6 +76,8 @@ public:
     const char *s = r_ ? PQresultErrorField(r_.get(), PG_DIAG_SQLSTATE) : nullptr;
     return s ? s : "";
   }
+  /// The libpq handle, for calls this wrapper does not cover.
+  PGresult *raw() const noexcept { return r_.get(); }
   std::string message() const { return r_ ? PQresultErrorMessage(r_.get()) : "no result"; }
 
 private:
