@@ -33,6 +33,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -196,7 +197,18 @@ summary summarize(std::vector<measured> v) {
   svr.Get("/v5.0/ocr/RecognizeTable", [&small](const httplib::Request &, httplib::Response &res) {
     res.set_content(small, "application/json");
   });
+  // Debian's cpp-httplib is a compiled library that listens with a backlog
+  // of 5: when 8 jobs connect at once and the accept thread is late, the
+  // kernel drops a SYN and TCP retries only after a second (the ~1 s runs
+  // once measured here). Keep the listener's fd and deepen its backlog, as
+  // the emulator does: Linux lets listen() on a listening socket raise it.
+  int listener = -1;
+  svr.set_socket_options([&listener](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listener = sock;
+  });
   const int port = svr.bind_to_any_port("127.0.0.1");
+  if (listener >= 0) ::listen(listener, 1024);
   if (write(fd, &port, sizeof port) != sizeof port) _exit(1);
   close(fd);
   svr.listen_after_bind();
