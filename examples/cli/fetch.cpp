@@ -49,6 +49,7 @@ template <class E> int fetch_batch_cmd(session &s, const args &a) {
   make_out_dir(*dir);
   batch_options bo = batch_bounds(s, a);
   bo.on_progress = s.out.batch_line(ids.size());
+  batch_interrupt interrupt(bo);
   cli_client api(s.opts);
   const std::string ext = extension_of<E>(a);
   std::vector<error_kind> kinds;
@@ -86,6 +87,7 @@ template <class E> int fetch_batch_cmd(session &s, const args &a) {
   }
   s.out.note("batch: " + std::to_string(sum.done) + " done, " + std::to_string(sum.failed) +
              " failed");
+  if (interrupt.fired()) return exit_interrupted;
   return batch_exit(sum.done, sum.failed, kinds);
 }
 

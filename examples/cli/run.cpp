@@ -49,7 +49,8 @@ int run_batch_inputs(session &s, const args &a) {
   if (!dir) throw usage_error{"--inputs needs --out-dir DIR"};
   make_out_dir(*dir);
   const auto paths = list_inputs(*a.value("--inputs"));
-  const batch_options bo = batch_bounds(s, a);
+  batch_options bo = batch_bounds(s, a);
+  batch_interrupt interrupt(bo); // before ro.per_task copies bo's cancel token
   run_options ro;
   ro.jobs = bo.jobs;
   ro.max_outstanding = bo.max_outstanding;
@@ -116,6 +117,7 @@ int run_batch_inputs(session &s, const args &a) {
     if (journal.skipped())
       s.out.note("journal: ignored " + std::to_string(journal.skipped()) +
                  " torn or corrupted record(s)");
+    if (interrupt.fired()) return int(exit_interrupted);
     return batch_exit(sum->done + sum->skipped, sum->failed, kinds);
   });
 }

@@ -221,7 +221,9 @@ template <class E> struct endpoint_traits {
   }
   /// @brief The submit request's JSON body.
   static std::string submit_body(const input &in) {
-    if constexpr (detail::is_detected_v<detail::endpoint_submit_body_t, E>)
+    if constexpr (!is_endpoint_v<E>) // check_endpoint refused E: no second error
+      return {};
+    else if constexpr (detail::is_detected_v<detail::endpoint_submit_body_t, E>)
       return E::submit_body(in);
     else
       return ocr_submit_body(in);

@@ -82,6 +82,10 @@ inline std::string trim_id(std::string s) {
 /// worker or the timer queue, never both).
 template <class Client, class E, class Decoder> class task_machine {
   static_assert(check_decoder<std::remove_const_t<Decoder>>());
+  // A decoder that failed its check is never called below. GCC stops at the
+  // static_assert; clang instantiates on, and each call to a missing member
+  // would add an error after the one that names it.
+  static constexpr bool decoder_ok = is_decoder_v<std::remove_const_t<Decoder>>;
   using traits = endpoint_traits<E>;
   using clock_type = std::decay_t<decltype(std::declval<Client &>().clock())>;
   using retry_state = std::decay_t<decltype(std::declval<Client &>().retry_policy().start())>;
@@ -145,7 +149,10 @@ public:
     token_ = std::move(*tok);
     req_.headers[auth_index_].second = "Bearer " + token_;
     req_.time_left = time_left();
-    return phase_ == phase::poll ? attempt_poll() : attempt_plain();
+    if constexpr (decoder_ok) { // attempt_poll() feeds the decoder
+      if (phase_ == phase::poll) return attempt_poll();
+    }
+    return attempt_plain();
   }
 
   /// @brief A wait ended: checks cancellation and the deadline, then sends.
@@ -196,12 +203,16 @@ public:
   /// finish() (its own failure with the task's context).
   result<detail::decoder_value_t<Decoder>> take_value() {
     if (failure_) return *failure_;
-    auto v = dec_.finish();
-    if (!v) {
-      dec_.abort();
-      return contextualize(std::move(v.error()));
+    if constexpr (decoder_ok) {
+      auto v = dec_.finish();
+      if (!v) {
+        dec_.abort();
+        return contextualize(std::move(v.error()));
+      }
+      return v;
+    } else { // not compiled into any program: check_decoder refused Decoder
+      return error(error_kind::invalid_argument, "not a decoder");
     }
-    return v;
   }
 
 private:
@@ -400,7 +411,8 @@ private:
     return e;
   }
   void abort_decoder() noexcept {
-    if (began_) dec_.abort();
+    if constexpr (decoder_ok)
+      if (began_) dec_.abort();
     began_ = false;
   }
 

@@ -414,3 +414,40 @@ TEST_CASE("CLI batch on a terminal: one live progress line, report lines each on
   CHECK(shown.find("summary\tdone=6\tfailed=0") != std::string::npos);
 }
 #endif
+
+#ifdef TASKFETCH_CLI_PATH
+TEST_CASE("CLI batch stopped by SIGTERM: exit 130 within 2 s with its summary; a rerun submits "
+          "nothing again") {
+  emulator emu(timed_emulator(300ms, 1500ms)); // the tasks outlive the first run
+  REQUIRE(emu.start());
+  temp_dir tmp;
+  const auto in = tmp.path / "in";
+  fs::create_directories(in);
+  for (int i = 0; i < 6; ++i) std::ofstream(in / ("s" + std::to_string(i) + ".png")) << i;
+  const std::vector<std::string> args =
+      against(emu, {"run", "recognize-table", "--inputs", in.string(), "--out-dir",
+                    (tmp.path / "out").string()});
+  auto submits = [&] {
+    std::size_t n = 0;
+    for (const auto &r : emu.log()) n += r.kind == "submit";
+    return n;
+  };
+  const pid_t pid = spawn_cli(args, tmp.path / "out1", tmp.path / "err1");
+  // Real waiting here (a child process): until every input is at the service.
+  for (int i = 0; i < 500 && submits() < 6; ++i) std::this_thread::sleep_for(10ms);
+  REQUIRE(submits() == 6);
+  std::this_thread::sleep_for(100ms); // their journal records follow the answers
+  const auto t0 = std::chrono::steady_clock::now();
+  ::kill(pid, SIGTERM);
+  const int code = wait_exit(pid);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(code == 130);
+  CHECK(took < 2s);
+  CHECK(slurp(tmp.path / "out1").find("summary\tdone=0\tfailed=6") != std::string::npos);
+  // The tasks finish at the service; the rerun polls them, submitting none.
+  auto r = run_cli(args);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("summary\tdone=6\tfailed=0") != std::string::npos);
+  CHECK(submits() == 6);
+}
+#endif

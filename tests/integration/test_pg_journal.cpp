@@ -1,0 +1,270 @@
+// libpq's wrapper (detail/pq.hpp): no message ever carries a password, and
+// a connection that cannot be made is an io error naming the host. Built
+// only with libpq (TASKFETCH_TEST_POSTGRESQL).
+#ifdef TASKFETCH_TEST_POSTGRESQL
+#include "../common/pg_server.hpp"
+
+#include <taskfetch/batch/pg_journal.hpp>
+#include <taskfetch/detail/pq.hpp>
+#include <taskfetch/testing/manual_clock.hpp>
+
+#include <set>
+#include <thread>
+
+#include <doctest/doctest.h>
+
+using namespace taskfetch;
+namespace pq = taskfetch::detail::pq;
+
+TEST_CASE("pq: passwords are stripped from URIs, key/value strings and libpq's text") {
+  CHECK(pq::strip_password("postgresql://bob:s3cret@db.example:5432/x") ==
+        "postgresql://bob:***@db.example:5432/x");
+  CHECK(pq::strip_password("postgres://bob@h/x?password=s3cret&sslmode=disable") ==
+        "postgres://bob@h/x?password=***&sslmode=disable");
+  CHECK(pq::strip_password("host=h password='a b' dbname=x") == "host=h password=*** dbname=x");
+  CHECK(pq::strip_password("auth failed for s3cret here", "s3cret") == "auth failed for *** here");
+  CHECK(pq::strip_password("postgresql://h:5432/x") == "postgresql://h:5432/x");
+}
+
+TEST_CASE("pq: an unreachable server is an io error naming the host, never the password") {
+  const int port = pg_test::free_port();
+  pq::connection c("postgresql://bob:s3cret@127.0.0.1:" + std::to_string(port) +
+                   "/jobs?connect_timeout=2");
+  auto r = c.open();
+  REQUIRE_FALSE(r);
+  CHECK(r.error().kind() == error_kind::io);
+  const auto &m = r.error().message();
+  CHECK(m.find("127.0.0.1:" + std::to_string(port) + "/jobs") != std::string::npos);
+  CHECK(m.find("s3cret") == std::string::npos);
+  CHECK_FALSE(c.good());
+}
+
+TEST_CASE("pq: a malformed connection string is an io error without the password") {
+  pq::connection c("postgresql://bob:s3cret@[::1/x"); // unterminated IPv6 literal
+  auto r = c.open();
+  REQUIRE_FALSE(r);
+  CHECK(r.error().kind() == error_kind::io);
+  CHECK(r.error().message().find("s3cret") == std::string::npos);
+}
+
+namespace {
+// The server every test below shares; started once.
+pg_test::pg_server &server() {
+  static pg_test::pg_server s;
+  return s;
+}
+// False (with a loud message) when no server could start; in CI that fails.
+bool have_server() {
+  if (server().ok()) return true;
+  if (pg_test::in_ci()) FAIL("cannot start a PostgreSQL server: " << server().why());
+  MESSAGE("SKIPPED: cannot start a PostgreSQL server: " << server().why());
+  return false;
+}
+} // namespace
+
+TEST_CASE("pq: a real server: query, refused login, restart and reconnect") {
+  if (!have_server()) return;
+  pq::connection c(server().uri());
+  REQUIRE(c.open());
+  auto r = c.exec("SELECT $1::int + 1", {std::string("41")});
+  REQUIRE(r.ok());
+  CHECK(r.text(0, 0) == "42");
+  CHECK(c.exec("SELECT NULL::text", {}).is_null(0, 0));
+
+  SUBCASE("refused login names the host, not the password") {
+    pq::connection bad(server().uri("Wrong-Pass-9"));
+    auto o = bad.open();
+    REQUIRE_FALSE(o);
+    CHECK(o.error().kind() == error_kind::io);
+    CHECK(o.error().message().find("127.0.0.1") != std::string::npos);
+    CHECK(o.error().message().find("Wrong-Pass-9") == std::string::npos);
+    CHECK(o.error().message().find(pg_test::pg_server::password) == std::string::npos);
+  }
+  SUBCASE("a transaction rolls back unless committed") {
+    REQUIRE(c.exec("CREATE TABLE IF NOT EXISTS t_tx (v int)").ok());
+    {
+      pq::transaction tx(c);
+      REQUIRE(tx.began());
+      REQUIRE(c.exec("INSERT INTO t_tx VALUES (1)").ok());
+    }
+    CHECK(c.exec("SELECT count(*) FROM t_tx").text(0, 0) == "0");
+    {
+      pq::transaction tx(c);
+      REQUIRE(c.exec("INSERT INTO t_tx VALUES (2)").ok());
+      CHECK(tx.commit());
+    }
+    CHECK(c.exec("SELECT count(*) FROM t_tx").text(0, 0) == "1");
+  }
+  SUBCASE("the server goes away and comes back: one reopen reconnects") {
+    REQUIRE(server().stop());
+    CHECK_FALSE(c.exec("SELECT 1").ok());
+    CHECK_FALSE(c.good());
+    auto down = c.open();
+    REQUIRE_FALSE(down);
+    CHECK(down.error().kind() == error_kind::io);
+    CHECK(down.error().message().find(pg_test::pg_server::password) == std::string::npos);
+    REQUIRE(server().start());
+    REQUIRE(c.open());
+    CHECK(c.exec("SELECT 1").ok());
+  }
+}
+namespace {
+// A journal on batch @p batch as worker @p owner, its time from @p clock.
+pg_journal worker(const std::string &batch, const std::string &owner,
+                  const testing::manual_clock &clock) {
+  pg_journal_options o;
+  o.batch = batch;
+  o.owner = owner;
+  o.clock = [clock] { return clock.wall_now(); };
+  return pg_journal(server().uri(), o);
+}
+journal_entry done_entry(const std::string &input) {
+  journal_entry e;
+  e.what = journal_entry::event::done;
+  e.input = input;
+  e.output = "/out/" + input + ".csv";
+  e.size = 7;
+  e.sha256 = std::string(64, 'c');
+  return e;
+}
+} // namespace
+
+TEST_CASE("pg_journal: schema created once, versioned; a newer schema is refused") {
+  if (!have_server()) return;
+  pq::connection c(server().uri());
+  REQUIRE(c.open());
+  REQUIRE(c.exec("DROP SCHEMA IF EXISTS newer CASCADE; CREATE SCHEMA newer").ok());
+  const std::string uri = server().uri() + "&options=-csearch_path%3Dnewer";
+  {
+    pg_journal j(uri);
+    REQUIRE(j.enroll({"a"}));
+    pg_journal k(uri);
+    REQUIRE(k.enroll({"a", "b"}));
+    CHECK(k.counts()->open == 2);
+  }
+  auto v = c.exec("SELECT count(*), max(version) FROM newer.taskfetch_schema");
+  CHECK(v.text(0, 0) == "1");
+  CHECK(v.text(0, 1) == std::to_string(pg_journal_schema_version));
+  REQUIRE(c.exec("UPDATE newer.taskfetch_schema SET version = 99").ok());
+  pg_journal j(uri);
+  auto r = j.enroll({"a"});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().kind() == error_kind::io);
+  CHECK(r.error().message().find("version 99") != std::string::npos);
+  CHECK(r.error().message().find(pg_test::pg_server::password) == std::string::npos);
+}
+
+TEST_CASE("pg_journal: two workers claiming at once never get the same input") {
+  if (!have_server()) return;
+  testing::manual_clock clock;
+  auto a = worker("skip", "a", clock);
+  auto b = worker("skip", "b", clock);
+  std::vector<std::string> in;
+  for (int i = 0; i < 200; ++i) in.push_back("in" + std::to_string(i));
+  REQUIRE(a.enroll(in));
+  REQUIRE(b.enroll(in));
+  std::vector<std::string> ga, gb;
+  auto take = [](pg_journal &j, std::vector<std::string> &got) {
+    for (;;) {
+      auto c = j.claim(3);
+      REQUIRE(c);
+      if (c->empty()) return;
+      for (const auto &x : *c) got.push_back(x.input);
+    }
+  };
+  std::thread ta([&] { take(a, ga); });
+  std::thread tb([&] { take(b, gb); });
+  ta.join();
+  tb.join();
+  std::set<std::string> all(ga.begin(), ga.end());
+  all.insert(gb.begin(), gb.end());
+  CHECK(ga.size() + gb.size() == 200);
+  CHECK(all.size() == 200);
+  CHECK(a.counts()->claimed == 200);
+}
+
+TEST_CASE("pg_journal: the fence race, a lapsed worker's finish is refused") {
+  if (!have_server()) return;
+  testing::manual_clock clock;
+  auto a = worker("race", "a", clock);
+  auto b = worker("race", "b", clock);
+  REQUIRE(a.enroll({"x"}));
+  auto ca = a.claim(1).value();
+  REQUIRE(ca.size() == 1);
+  CHECK(*a.submitted(ca[0], "task-7", 1700000000));
+  clock.advance(std::chrono::seconds(10));
+  CHECK(a.renew()->empty());
+  CHECK(b.claim(1)->empty());
+  clock.advance(std::chrono::seconds(30)); // A's lease lapses
+  auto cb = b.claim(1).value();
+  REQUIRE(cb.size() == 1);
+  CHECK(cb[0].attempt == ca[0].attempt + 1);
+  CHECK(cb[0].history.task_id == "task-7");
+  CHECK(cb[0].history.submissions == 1);
+  CHECK_FALSE(*a.finish(ca[0], done_entry("x"), R"({"rows":[["stale"]]})"));
+  CHECK_FALSE(*a.submitted(ca[0], "task-8", 1700000001));
+  CHECK_FALSE(*a.release(ca[0]));
+  CHECK(*a.renew() == std::vector<std::string>{"x"});
+  pq::connection c(server().uri());
+  REQUIRE(c.open());
+  auto row = c.exec("SELECT state, owner, attempt, result IS NULL, task_id FROM taskfetch_inputs "
+                    "WHERE batch = 'race' AND input = 'x'");
+  REQUIRE(row.rows() == 1);
+  CHECK(row.text(0, 0) == "claimed");
+  CHECK(row.text(0, 1) == "b");
+  CHECK(row.text(0, 2) == std::to_string(cb[0].attempt));
+  CHECK(row.text(0, 3) == "t");
+  CHECK(row.text(0, 4) == "task-7");
+  CHECK(*b.finish(cb[0], done_entry("x"), R"({"rows":[["a","1"]]})"));
+  CHECK_FALSE(*b.finish(cb[0], done_entry("x"), R"({"rows":[]})"));
+  // Plain SQL through the view.
+  auto v = c.exec("SELECT input, task_id, state, result->'rows'->0->>1, output_path, "
+                  "finished_at IS NOT NULL FROM taskfetch_results WHERE batch = 'race'");
+  REQUIRE(v.rows() == 1);
+  CHECK(v.text(0, 0) == "x");
+  CHECK(v.text(0, 1) == "task-7");
+  CHECK(v.text(0, 2) == "done");
+  CHECK(v.text(0, 3) == "1");
+  CHECK(v.text(0, 4) == "/out/x.csv");
+  CHECK(v.text(0, 5) == "t");
+  auto k = b.counts().value();
+  CHECK(k.done == 1);
+  CHECK(k.open + k.claimed + k.failed == 0);
+}
+
+TEST_CASE("pg_journal: failures, release, share_rate, and reconnect after a restart") {
+  if (!have_server()) return;
+  testing::manual_clock clock;
+  auto a = worker("misc", "a", clock);
+  auto b = worker("misc", "b", clock);
+  REQUIRE(a.enroll({"1", "2"}));
+  auto c = a.claim(2).value();
+  REQUIRE(c.size() == 2);
+  journal_entry f;
+  f.what = journal_entry::event::failed;
+  f.input = "1";
+  f.kind = "task_failed";
+  f.messages = {"bad page"};
+  f.final = true;
+  CHECK(*a.fail(c[0], f));
+  CHECK(*a.release(c[1]));
+  auto k = a.counts().value();
+  CHECK(k.failed == 1);
+  CHECK(k.open == 1);
+  CHECK(*a.share_rate(60, 0) == doctest::Approx(60));
+  CHECK(*b.share_rate(60, 0) == doctest::Approx(30));
+  CHECK(*b.share_rate(60, 5) == doctest::Approx(5));
+
+  REQUIRE(server().stop());
+  auto down = a.counts();
+  REQUIRE_FALSE(down);
+  CHECK(down.error().kind() == error_kind::io);
+  CHECK(down.error().message().find("127.0.0.1") != std::string::npos);
+  CHECK(down.error().message().find(pg_test::pg_server::password) == std::string::npos);
+  REQUIRE(server().start());
+  auto up = a.claim(1);
+  REQUIRE(up);
+  REQUIRE(up->size() == 1);
+  CHECK((*up)[0].input == "2");
+}
+#endif
