@@ -106,6 +106,7 @@ public:
     bool want_more = false;
     if (!stopping_ && now >= next_claim_) claim(now, idle, want_more);
     if (reap() == 0) {
+      if (stopping_ && !failed()) (void)batch_over(); // the summary's counts as they are now
       if (stopping_ || (idle && batch_over())) {
         over_ = true;
         return false;
@@ -262,6 +263,9 @@ private:
     bool give_back = in == inputs_.end();
     {
       std::lock_guard<std::mutex> lk(m_);
+      // Not among this worker's inputs (another input list on the same
+      // batch name): given back, and not waited for by batch_over().
+      if (give_back) released_.insert(c.input);
       if (!give_back && released_.count(c.input)) give_back = true;
       auto it = jobs_.find(c.input);
       if (!give_back && it != jobs_.end()) {
