@@ -37,7 +37,10 @@ const std::set<std::string> value_options = {"-o",
                                              "--fault",
                                              "--delay",
                                              "--token-lifetime",
-                                             "--retention"};
+                                             "--retention",
+                                             "--lease",
+                                             "--worker",
+                                             "--batch"};
 const std::set<std::string> flag_options = {"--verbose", "--quiet", "--sync",
                                             "--help",    "-h",      "--version"};
 

@@ -8,13 +8,21 @@
 #include <taskfetch/batch/file_journal.hpp>
 #include <taskfetch/batch/run_inputs.hpp>
 #include <taskfetch/decoders.hpp>
+#ifdef TASKFETCH_CLI_POSTGRESQL
+#include <taskfetch/batch/pg_journal.hpp>
+#include <taskfetch/batch/run_shared.hpp>
+#endif
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 namespace taskfetch::cli {
 
@@ -42,11 +50,82 @@ std::vector<std::filesystem::path> list_inputs(const std::string &where) {
   return out;
 }
 
+/// Whether --journal names a PostgreSQL database (a libpq URI) rather than a file.
+bool is_database(const std::string &journal) {
+  return journal.rfind("postgresql://", 0) == 0 || journal.rfind("postgres://", 0) == 0;
+}
+
+#ifdef TASKFETCH_CLI_POSTGRESQL
+/// The shared journal's settings from --lease, --worker and --batch.
+struct shared_settings {
+  std::chrono::seconds lease{30};
+  std::string worker; ///< this worker's name in the journal's rows
+  std::string batch;  ///< the batch's name in the database
+};
+
+shared_settings shared_settings_of(const args &a) {
+  shared_settings ss;
+  ss.lease = std::chrono::seconds(positive("--lease", a.value("--lease").value_or("30"), 86400));
+  if (auto w = a.value("--worker")) {
+    if (w->empty()) throw usage_error{"--worker needs a name"};
+    ss.worker = *w;
+  } else {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+    ss.worker = std::string(host) + ":" + std::to_string(::getpid());
+  }
+  ss.batch = a.value("--batch").value_or("default");
+  if (ss.batch.empty()) throw usage_error{"--batch needs a name"};
+  return ss;
+}
+#endif
+
+/// One input's line on stdout (the live line erased first); failures' kinds
+/// collected for the exit code.
+void print_report(session &s, std::vector<error_kind> &kinds, const input_report &r) {
+  std::string line = r.key + "\t";
+  switch (r.outcome) {
+  case input_outcome::done:
+    line += std::string(r.resubmitted ? "done-resubmitted" : "done") + "\t" + r.output.string() +
+            "\t" + std::to_string(r.size);
+    break;
+  case input_outcome::skipped:
+    line += "skipped\t" + r.output.string() + "\t" + std::to_string(r.size);
+    break;
+  case input_outcome::failed:
+    kinds.push_back(r.failure->kind());
+    line += "failed\t" + std::string(to_string(r.failure->kind())) + "\t" + r.failure->message();
+    for (const auto &m : r.failure->service_messages()) line += " | " + m;
+    break;
+  }
+  line += "\n";
+  s.out.erase_line();
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fflush(stdout);
+}
+
+void print_summary(const run_summary &sum) {
+  std::printf("summary\tdone=%zu\tfailed=%zu\tresubmitted=%zu\tskipped=%zu", sum.done, sum.failed,
+              sum.resubmitted, sum.skipped);
+}
+
 int run_batch_inputs(session &s, const args &a) {
   namespace fs = std::filesystem;
   require_positional(a, 1, "run ENDPOINT --inputs PATH --out-dir DIR takes no INPUT");
   auto dir = a.value("--out-dir");
   if (!dir) throw usage_error{"--inputs needs --out-dir DIR"};
+  const auto journal_arg = a.value("--journal");
+  const bool shared = journal_arg && is_database(*journal_arg);
+  if (!shared && (a.value("--lease") || a.value("--worker") || a.value("--batch")))
+    throw usage_error{"--lease, --worker and --batch need --journal postgresql://..."};
+#ifdef TASKFETCH_CLI_POSTGRESQL
+  const shared_settings ss = shared ? shared_settings_of(a) : shared_settings{};
+#else
+  if (shared)
+    // The URI is not repeated: it may hold a password.
+    throw usage_error{"--journal postgresql://...: this taskfetch was built without PostgreSQL "
+                      "(rebuild it with libpq-dev installed)"};
+#endif
   make_out_dir(*dir);
   const auto paths = list_inputs(*a.value("--inputs"));
   batch_options bo = batch_bounds(s, a);
@@ -60,7 +139,7 @@ int run_batch_inputs(session &s, const args &a) {
   ro.resubmit =
       static_cast<unsigned>(positive("--resubmit", a.value("--resubmit").value_or("1"), 100, true));
   const fs::path journal_path =
-      a.value("--journal").value_or((fs::path(*dir) / ".taskfetch-journal").string());
+      journal_arg.value_or((fs::path(*dir) / ".taskfetch-journal").string());
 
   return with_endpoint(a.positional[0], [&](auto ep) {
     using E = decltype(ep);
@@ -76,7 +155,6 @@ int run_batch_inputs(session &s, const args &a) {
       inputs.push_back({fs::absolute(p).lexically_normal().string(), p, fs::path(*dir) / name});
     }
     cli_client api(s.opts);
-    file_journal journal(journal_path);
     auto read = [&](const fs::path &p) -> result<typename endpoint_traits<E>::input> {
       try {
         return with_image<E>(settings, p.string());
@@ -85,35 +163,35 @@ int run_batch_inputs(session &s, const args &a) {
       }
     };
     std::vector<error_kind> kinds;
-    auto sum = run_inputs<E>(
-        api, inputs, journal, read,
-        [&](const input_report &r) {
-          std::string line = r.key + "\t";
-          switch (r.outcome) {
-          case input_outcome::done:
-            line += std::string(r.resubmitted ? "done-resubmitted" : "done") + "\t" +
-                    r.output.string() + "\t" + std::to_string(r.size);
-            break;
-          case input_outcome::skipped:
-            line += "skipped\t" + r.output.string() + "\t" + std::to_string(r.size);
-            break;
-          case input_outcome::failed:
-            kinds.push_back(r.failure->kind());
-            line += "failed\t" + std::string(to_string(r.failure->kind())) + "\t" +
-                    r.failure->message();
-            for (const auto &m : r.failure->service_messages()) line += " | " + m;
-            break;
-          }
-          line += "\n";
-          s.out.erase_line();
-          std::fwrite(line.data(), 1, line.size(), stdout);
-          std::fflush(stdout);
-        },
-        ro);
+    auto on_report = [&](const input_report &r) { print_report(s, kinds, r); };
+#ifdef TASKFETCH_CLI_POSTGRESQL
+    if (shared) {
+      // A database that does not answer is an error within seconds, not
+      // after the system's TCP timeout (a URI's connect_timeout wins).
+      ::setenv("PGCONNECT_TIMEOUT", "10", 0);
+      pg_journal_options po;
+      po.lease = ss.lease;
+      po.owner = ss.worker;
+      po.batch = ss.batch;
+      pg_journal journal(*journal_arg, po);
+      auto sum = run_shared<E>(api, inputs, journal, read, on_report, ro);
+      s.out.done();
+      if (!sum) return report(s.out, "run", sum.error());
+      print_summary(*sum);
+      std::printf("\tlost=%zu\tleft_open=%zu\n", sum->lost, sum->left_open);
+      s.out.note("batch " + ss.batch + ": done=" + std::to_string(sum->batch.done) + " failed=" +
+                 std::to_string(sum->batch.failed) + " open=" + std::to_string(sum->batch.open) +
+                 " claimed=" + std::to_string(sum->batch.claimed) + " (worker " + ss.worker + ")");
+      if (interrupt.fired()) return int(exit_interrupted);
+      return batch_exit(sum->done, sum->failed, kinds);
+    }
+#endif
+    file_journal journal(journal_path);
+    auto sum = run_inputs<E>(api, inputs, journal, read, on_report, ro);
     s.out.done();
     if (!sum) return report(s.out, "run", sum.error());
-    std::printf("summary\tdone=%zu\tfailed=%zu\tresubmitted=%zu\tskipped=%zu\n", sum->done,
-                sum->failed, sum->resubmitted, sum->skipped);
+    print_summary(*sum);
+    std::printf("\n");
     if (journal.skipped())
       s.out.note("journal: ignored " + std::to_string(journal.skipped()) +
                  " torn or corrupted record(s)");

@@ -244,6 +244,27 @@ public:
     for (auto &n : all) cancel_node(n, at_service);
   }
 
+  /// @brief Changes the request-rate cap of a running pool (as
+  /// pool_options::max_requests_per_second; 0: none until throttled): the
+  /// hook through which workers sharing one account apply their share of its
+  /// budget (run_shared.hpp). The rate a 429 cut the bucket to shows in
+  /// progress().rate_limit, beside progress().throttled.
+  void set_rate_cap(double cap) {
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      rate_.set_cap(cap);
+    }
+    work_cv_.notify_all();
+  }
+
+  /// @brief A pool without threads: drives it on this thread until @p stop
+  /// answers true, the client's clock reaches @p until, or no task is left;
+  /// a pool with threads returns at once. For callers that interleave work
+  /// of their own (run_shared's lease renewals) with the pool's.
+  void drive_until(time_point until, const std::function<bool()> &stop) {
+    if (!o_.own_threads) drive(stop, until);
+  }
+
   /// @brief The counts now, taken together under the pool's lock.
   pool_progress progress() const {
     std::lock_guard<std::mutex> lk(m_);
@@ -610,17 +631,18 @@ private:
   }
 
   // The pool without threads: this thread does the requests and the waits.
-  void drive(const std::function<bool()> &until) {
+  void drive(const std::function<bool()> &until, std::optional<time_point> limit = {}) {
     std::lock_guard<std::mutex> one_driver(drive_m_);
     std::unique_lock<std::mutex> lk(m_);
     for (;;) {
-      if (until() || live_ == 0) return;
+      if (until() || live_ == 0 || (limit && c_.clock().now() >= *limit)) return;
       bool moved = false;
       if (tend_locked(lk, moved)) continue;
       std::optional<time_point> wake;
       if (step_one(lk, wake) || moved) continue;
       if (!timers_.empty()) wake = wake ? std::min(*wake, timers_.top().when) : timers_.top().when;
       if (!wake) return; // nothing runnable and nothing to wait for
+      if (limit) wake = std::min(*wake, *limit);
       const auto now = c_.clock().now();
       lk.unlock();
       c_.clock().sleep_for(std::max(duration(1), std::chrono::ceil<duration>(*wake - now)),

@@ -66,6 +66,19 @@ public:
     next_raise_ = paused_until_ + std::chrono::seconds(1);
   }
 
+  /// A new cap (0: none until throttled), e.g. this worker's share of a
+  /// budget several workers share. A rate above it drops to it at once;
+  /// without a cut being recovered from, the rate is the cap; while
+  /// recovering, the rate keeps rising gradually, now up to this cap.
+  void set_cap(double cap) {
+    cap_ = cap > 0 ? cap : 0;
+    if (!cut_ || (cap_ > 0 && rate_ > cap_)) {
+      rate_ = cap_;
+      cut_.reset();
+    }
+    tokens_ = std::min(tokens_, burst());
+  }
+
   /// The rate in force (requests per second; 0: unlimited).
   double rate() const noexcept { return rate_; }
   /// Throttling answers seen.

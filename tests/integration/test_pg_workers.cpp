@@ -1,0 +1,136 @@
+// `taskfetch run --journal postgresql://...` against a real PostgreSQL that
+// the test starts: a database that cannot be reached or refuses the login is
+// exit 9 naming host:port before any request; several CLI workers share one
+// batch, one is SIGKILLed mid-batch, and the survivors finish every input
+// exactly once (one result file, one done row) without paying for the dead
+// worker's tasks again. Built only with libpq and the CLI.
+#if defined(TASKFETCH_TEST_POSTGRESQL) && defined(TASKFETCH_CLI_PATH)
+#include "../common/pg_server.hpp"
+#include "cli_runner.hpp"
+#include "support.hpp"
+
+#include <taskfetch/detail/pq.hpp>
+
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include <doctest/doctest.h>
+
+using namespace it;
+using namespace std::chrono_literals;
+namespace pq = taskfetch::detail::pq;
+
+namespace {
+
+pg_test::pg_server &workers_server() {
+  static pg_test::pg_server s;
+  return s;
+}
+
+bool have_workers_server() {
+  if (workers_server().ok()) return true;
+  if (pg_test::in_ci()) FAIL("cannot start a PostgreSQL server: " << workers_server().why());
+  MESSAGE("SKIPPED: cannot start a PostgreSQL server: " << workers_server().why());
+  return false;
+}
+
+std::size_t count_kind(const emulator &emu, const std::string &kind) {
+  std::size_t n = 0;
+  for (const auto &r : emu.log()) n += r.kind == kind;
+  return n;
+}
+
+} // namespace
+
+TEST_CASE("CLI --journal postgresql: an unreachable database or a refused login is exit 9 "
+          "naming host:port, never the password, before any request") {
+  emulator emu(fast_emulator());
+  REQUIRE(emu.start());
+  temp_dir tmp;
+  const auto in = tmp.path / "in";
+  fs::create_directories(in);
+  std::ofstream(in / "a.png") << "a";
+  auto run_with = [&](const std::string &uri) {
+    return run_cli(against(emu, {"run", "recognize-table", "--inputs", in.string(), "--out-dir",
+                                 (tmp.path / "out").string(), "--journal", uri}));
+  };
+  const int closed = pg_test::free_port();
+  auto r = run_with("postgresql://bob:Hush-Pass-1@127.0.0.1:" + std::to_string(closed) +
+                    "/jobs?connect_timeout=3");
+  CHECK(r.code == 9);
+  CHECK(r.err.find("127.0.0.1:" + std::to_string(closed)) != std::string::npos);
+  CHECK(r.err.find("Hush-Pass-1") == std::string::npos);
+  if (have_workers_server()) {
+    auto bad = run_with(workers_server().uri("Wrong-Pass-2"));
+    CHECK(bad.code == 9);
+    CHECK(bad.err.find("127.0.0.1:" + std::to_string(workers_server().port())) !=
+          std::string::npos);
+    CHECK(bad.err.find("Wrong-Pass-2") == std::string::npos);
+  }
+  CHECK(emu.log().empty()); // not even a token request
+}
+
+TEST_CASE("CLI --journal postgresql: 3 workers, one SIGKILLed mid-batch; the survivors finish "
+          "every input exactly once") {
+  if (!have_workers_server()) return;
+  emulator emu(timed_emulator(150ms, 250ms)); // tasks of ~400 ms
+  REQUIRE(emu.start());
+  temp_dir tmp;
+  const auto in = tmp.path / "in";
+  const auto out = tmp.path / "out";
+  fs::create_directories(in);
+  constexpr int inputs = 30;
+  for (int i = 0; i < inputs; ++i) std::ofstream(in / ("s" + std::to_string(i) + ".png")) << i;
+  const std::string batch = "kill-test";
+  std::vector<pid_t> pids;
+  for (int w = 0; w < 3; ++w)
+    pids.push_back(spawn_cli(
+        against(emu, {"run", "recognize-table", "--inputs", in.string(), "--out-dir", out.string(),
+                      "--journal", workers_server().uri(), "--lease", "2", "--batch", batch,
+                      "--jobs", "4", "--worker", "w" + std::to_string(w)}),
+        tmp.path / ("out" + std::to_string(w)), tmp.path / ("err" + std::to_string(w))));
+  // Real waiting (child processes): until a third of the inputs are submitted.
+  for (int i = 0; i < 1000 && count_kind(emu, "submit") < inputs / 3; ++i)
+    std::this_thread::sleep_for(5ms);
+  REQUIRE(count_kind(emu, "submit") >= inputs / 3);
+  ::kill(pids[0], SIGKILL);
+  CHECK(wait_exit(pids[0]) == 128 + SIGKILL);
+  for (int w = 1; w < 3; ++w) {
+    const int code = wait_exit(pids[w]);
+    INFO("worker " << w << ": " << slurp(tmp.path / ("err" + std::to_string(w))));
+    CHECK(code == 0);
+  }
+  // One result file per input, and one done row each in taskfetch_results.
+  std::set<std::string> files;
+  for (const auto &e : fs::directory_iterator(out))
+    if (e.path().extension() == ".csv") files.insert(e.path().filename().string());
+  CHECK(files.size() == std::size_t(inputs));
+  pq::connection db(workers_server().uri());
+  REQUIRE(db.open());
+  auto rows = db.exec("SELECT count(*) FILTER (WHERE state = 'done'), count(*), "
+                      "count(DISTINCT task_id) FILTER (WHERE state = 'done') FROM "
+                      "taskfetch_results WHERE batch = $1",
+                      {batch});
+  REQUIRE(rows.ok());
+  CHECK(rows.text(0, 0) == std::to_string(inputs));
+  CHECK(rows.text(0, 1) == std::to_string(inputs));
+  CHECK(rows.text(0, 2) == std::to_string(inputs));
+  // The survivors resumed the dead worker's tasks: the only extra submissions
+  // are those it had in flight when killed (at most its --jobs).
+  const std::size_t submits = count_kind(emu, "submit");
+  CHECK(submits >= std::size_t(inputs));
+  CHECK(submits <= std::size_t(inputs) + 4);
+  // And the survivors' reports cover the rest between them.
+  std::size_t reported = 0;
+  for (int w = 1; w < 3; ++w) {
+    const std::string o = slurp(tmp.path / ("out" + std::to_string(w)));
+    for (std::size_t at = o.find(".png\tdone"); at != std::string::npos;
+         at = o.find(".png\tdone", at + 1))
+      ++reported;
+    CHECK(o.find("summary\tdone=") != std::string::npos);
+  }
+  CHECK(reported <= std::size_t(inputs));
+  CHECK(reported > 0);
+}
+#endif
