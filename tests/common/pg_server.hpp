@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <doctest/doctest.h>
+
 namespace pg_test {
 
 /// A loopback port nobody listens on now (bound, then closed).
@@ -168,6 +170,15 @@ private:
 inline bool in_ci() {
   const char *ci = std::getenv("CI");
   return ci && std::string(ci) == "true";
+}
+
+/// Whether @p s is running; false with a loud message when it could not
+/// start, which fails the calling test in CI instead of skipping it.
+inline bool usable(const pg_server &s) {
+  if (s.ok()) return true;
+  if (in_ci()) FAIL("cannot start a PostgreSQL server: " << s.why());
+  MESSAGE("SKIPPED: cannot start a PostgreSQL server: " << s.why());
+  return false;
 }
 
 } // namespace pg_test

@@ -28,12 +28,7 @@ pg_test::pg_server &workers_server() {
   return s;
 }
 
-bool have_workers_server() {
-  if (workers_server().ok()) return true;
-  if (pg_test::in_ci()) FAIL("cannot start a PostgreSQL server: " << workers_server().why());
-  MESSAGE("SKIPPED: cannot start a PostgreSQL server: " << workers_server().why());
-  return false;
-}
+bool have_workers_server() { return pg_test::usable(workers_server()); }
 
 std::size_t count_kind(const emulator &emu, const std::string &kind) {
   std::size_t n = 0;

@@ -79,6 +79,16 @@ struct run_summary {
   std::size_t failed = 0;      ///< inputs that failed
   std::size_t resubmitted = 0; ///< inputs submitted again
   std::size_t skipped = 0;     ///< inputs already done (verified by checksum)
+
+  /// @brief Counts one input's report (its outcome, and whether it was resubmitted).
+  void count(const input_report &r) noexcept {
+    switch (r.outcome) {
+    case input_outcome::done: ++done; break;
+    case input_outcome::failed: ++failed; break;
+    case input_outcome::skipped: ++skipped; break;
+    }
+    if (r.resubmitted) ++resubmitted;
+  }
 };
 
 /// @brief Runs every input through endpoint @p E on a task_pool.
@@ -127,12 +137,7 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
   run_summary sum;
   auto report = [&](job &jb) {
     std::lock_guard<std::mutex> lk(report_m);
-    switch (jb.rep.outcome) {
-    case input_outcome::done: ++sum.done; break;
-    case input_outcome::failed: ++sum.failed; break;
-    case input_outcome::skipped: ++sum.skipped; break;
-    }
-    if (jb.rep.resubmitted) ++sum.resubmitted;
+    sum.count(jb.rep);
     on_report(jb.rep);
   };
 

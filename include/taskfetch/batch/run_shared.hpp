@@ -459,12 +459,7 @@ private:
   void report(job &jb) {
     {
       std::lock_guard<std::mutex> lk(report_m_);
-      switch (jb.rep.outcome) {
-      case input_outcome::done: ++sum_.done; break;
-      case input_outcome::failed: ++sum_.failed; break;
-      case input_outcome::skipped: ++sum_.skipped; break;
-      }
-      if (jb.rep.resubmitted) ++sum_.resubmitted;
+      sum_.count(jb.rep);
       on_report_(jb.rep);
     }
     over(jb);
