@@ -173,6 +173,10 @@ int run_batch_inputs(session &s, const args &a) {
       po.lease = ss.lease;
       po.owner = ss.worker;
       po.batch = ss.batch;
+      // A database restart within a lease is ridden out; a longer outage
+      // would cost the claims anyway, so it ends the run (exit 9).
+      po.reconnect_for = ss.lease;
+      po.interrupted = [t = bo.per_task.cancel] { return t.cancelled(); };
       pg_journal journal(*journal_arg, po);
       auto sum = run_shared<E>(api, inputs, journal, read, on_report, ro);
       s.out.done();

@@ -105,12 +105,16 @@ TEST_CASE("pq: a real server: query, refused login, restart and reconnect") {
 }
 namespace {
 // A journal on batch @p batch as worker @p owner, its time from @p clock.
+// A lost connection is retried for @p reconnect (short, so a test of an
+// outage ends soon).
 pg_journal worker(const std::string &batch, const std::string &owner,
-                  const testing::manual_clock &clock) {
+                  const testing::manual_clock &clock,
+                  std::chrono::milliseconds reconnect = std::chrono::milliseconds(300)) {
   pg_journal_options o;
   o.batch = batch;
   o.owner = owner;
   o.clock = [clock] { return clock.wall_now(); };
+  o.reconnect_for = reconnect;
   return pg_journal(server().uri(), o);
 }
 journal_entry done_entry(const std::string &input) {
@@ -256,10 +260,58 @@ TEST_CASE("pg_journal: failures, release, share_rate, and reconnect after a rest
   CHECK(down.error().kind() == error_kind::io);
   CHECK(down.error().message().find("127.0.0.1") != std::string::npos);
   CHECK(down.error().message().find(pg_test::pg_server::password) == std::string::npos);
+  CHECK(down.error().message().find("retried") != std::string::npos);
   REQUIRE(server().start());
   auto up = a.claim(1);
   REQUIRE(up);
   REQUIRE(up->size() == 1);
   CHECK((*up)[0].input == "2");
+}
+
+TEST_CASE("pg_journal: a restarted worker of the same name takes its old claims over; renew "
+          "extends only the claims this handle holds") {
+  if (!have_server()) return;
+  testing::manual_clock clock;
+  auto a = worker("orphans", "w", clock);
+  auto b = worker("orphans", "b", clock);
+  REQUIRE(a.enroll({"x", "y"}));
+  auto ca = a.claim(5).value();
+  REQUIRE(ca.size() == 2);
+  CHECK(*a.submitted(ca[0], "task-1", 1700000000));
+  // The process died; one with the same --worker starts on the batch.
+  auto a2 = worker("orphans", "w", clock);
+  CHECK(a2.renew()->empty()); // it holds nothing, so it extends nothing
+  CHECK(b.claim(5)->empty()); // the old leases are still live for others
+  auto c2 = a2.claim(5).value();
+  REQUIRE(c2.size() == 2);
+  CHECK(c2[0].input == "x");
+  CHECK(c2[0].attempt == ca[0].attempt + 1);
+  CHECK(c2[0].history.task_id == "task-1"); // resumes the task, no new submit
+  CHECK(c2[1].attempt == ca[1].attempt + 1);
+  CHECK(a.renew()->size() == 2); // the old handle, were it alive, lost both
+  CHECK_FALSE(*a.finish(ca[0], done_entry("x"), "{}"));
+  CHECK(*a2.finish(c2[0], done_entry("x"), "{}"));
+  // A renewal by a2 keeps y; one lease later only renewed claims are live.
+  clock.advance(std::chrono::seconds(20));
+  CHECK(a2.renew()->empty());
+  clock.advance(std::chrono::seconds(20));
+  CHECK(b.claim(5)->empty());
+}
+
+TEST_CASE("pg_journal: a database restart mid-batch is ridden out within reconnect_for") {
+  if (!have_server()) return;
+  testing::manual_clock clock;
+  auto a = worker("restart", "a", clock, std::chrono::seconds(60));
+  REQUIRE(a.enroll({"p"}));
+  auto c = a.claim(1).value();
+  REQUIRE(c.size() == 1);
+  REQUIRE(server().stop());
+  // Real time: the server takes a second or so to come back.
+  std::thread back([] { CHECK(server().start()); });
+  auto done = a.finish(c[0], done_entry("p"), R"({"rows":[]})");
+  back.join();
+  REQUIRE(done);
+  CHECK(*done);
+  CHECK(a.counts()->done == 1);
 }
 #endif

@@ -128,4 +128,45 @@ TEST_CASE("CLI --journal postgresql: 3 workers, one SIGKILLed mid-batch; the sur
   CHECK(reported <= std::size_t(inputs));
   CHECK(reported > 0);
 }
+
+TEST_CASE("CLI --journal postgresql: the database restarts mid-batch; the workers ride it out "
+          "and finish every input exactly once") {
+  if (!have_workers_server()) return;
+  emulator emu(timed_emulator(150ms, 250ms));
+  REQUIRE(emu.start());
+  temp_dir tmp;
+  const auto in = tmp.path / "in";
+  const auto out = tmp.path / "out";
+  fs::create_directories(in);
+  constexpr int inputs = 20;
+  for (int i = 0; i < inputs; ++i) std::ofstream(in / ("r" + std::to_string(i) + ".png")) << i;
+  const std::string batch = "restart-test";
+  std::vector<pid_t> pids;
+  for (int w = 0; w < 2; ++w)
+    pids.push_back(spawn_cli(
+        against(emu, {"run", "recognize-table", "--inputs", in.string(), "--out-dir", out.string(),
+                      "--journal", workers_server().uri(), "--lease", "20", "--batch", batch,
+                      "--jobs", "2", "--worker", "r" + std::to_string(w)}),
+        tmp.path / ("out" + std::to_string(w)), tmp.path / ("err" + std::to_string(w))));
+  for (int i = 0; i < 1000 && count_kind(emu, "submit") < inputs / 4; ++i)
+    std::this_thread::sleep_for(5ms);
+  REQUIRE(count_kind(emu, "submit") >= inputs / 4);
+  REQUIRE(workers_server().stop()); // as a crash would: every connection cut
+  REQUIRE(workers_server().start());
+  for (int w = 0; w < 2; ++w) {
+    const int code = wait_exit(pids[w]);
+    INFO("worker " << w << ": " << slurp(tmp.path / ("err" + std::to_string(w))));
+    CHECK(code == 0);
+  }
+  pq::connection db(workers_server().uri());
+  REQUIRE(db.open());
+  auto rows = db.exec("SELECT count(*) FILTER (WHERE state = 'done'), count(*) FROM "
+                      "taskfetch_results WHERE batch = $1",
+                      {batch});
+  REQUIRE(rows.ok());
+  CHECK(rows.text(0, 0) == std::to_string(inputs));
+  CHECK(rows.text(0, 1) == std::to_string(inputs));
+  // Nobody lost a claim, so nothing was submitted twice.
+  CHECK(count_kind(emu, "submit") == std::size_t(inputs));
+}
 #endif

@@ -15,11 +15,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <unistd.h>
@@ -36,6 +38,12 @@ struct pg_journal_options {
   std::string batch = "default";
   /// The time every worker agrees on (empty: the database's clock_timestamp()).
   shared_clock clock;
+  /// A connection lost mid-batch (a restart, a failover) is retried for this
+  /// long before a call fails; one that never connected fails at once (a
+  /// wrong URI or a refused login does not mend by waiting).
+  std::chrono::milliseconds reconnect_for{30000};
+  /// Stops that waiting early when it returns true (a batch interrupted by a signal).
+  std::function<bool()> interrupted;
 };
 
 /// @brief The schema version this header creates and understands.
@@ -52,67 +60,42 @@ public:
 
   result<void> enroll(const std::vector<std::string> &inputs) override {
     std::lock_guard<std::mutex> lk(m_);
-    if (auto r = ready(); !r) return r.error();
-    detail::pq::transaction tx(c_);
-    for (const auto &in : inputs) {
-      auto r = c_.exec("INSERT INTO taskfetch_inputs (batch, input) VALUES ($1, $2) "
-                       "ON CONFLICT DO NOTHING",
-                       {o_.batch, in});
-      if (!r.ok()) return c_.failure("enrol", r.message());
-    }
-    if (!tx.commit()) return c_.failure("enrol: commit");
-    return {};
+    return with_reconnect([&](bool) -> result<void> {
+      if (auto r = ready(); !r) return r.error();
+      detail::pq::transaction tx(c_);
+      for (const auto &in : inputs) {
+        auto r = c_.exec("INSERT INTO taskfetch_inputs (batch, input) VALUES ($1, $2) "
+                         "ON CONFLICT DO NOTHING",
+                         {o_.batch, in});
+        if (!r.ok()) return c_.failure("enrol", r.message());
+      }
+      if (!tx.commit()) return c_.failure("enrol: commit");
+      return {};
+    });
   }
 
   result<std::vector<input_claim>> claim(std::size_t n) override {
     std::lock_guard<std::mutex> lk(m_);
-    if (auto r = ready(); !r) return r.error();
-    beat();
-    auto r = c_.exec(
-        "WITH n AS (SELECT " + now_sql(1) +
-            " AS t), c AS (SELECT i.batch, i.input FROM taskfetch_inputs i, n WHERE i.batch = $2 "
-            "AND (i.state = 'open' OR (i.state = 'claimed' AND i.lease_until <= n.t)) "
-            "ORDER BY i.seq LIMIT $3 FOR UPDATE OF i SKIP LOCKED) "
-            "UPDATE taskfetch_inputs u SET state = 'claimed', owner = $4, attempt = u.attempt + "
-            "1, lease_until = n.t + make_interval(secs => $5::float8) FROM c, n WHERE u.batch = "
-            "c.batch AND u.input = c.input RETURNING u.input, u.attempt, coalesce(u.task_id, ''), "
-            "u.submitted_at, u.submissions, u.task_errors, u.expired, u.seq",
-        {now_param(), o_.batch, std::to_string(n), o_.owner, std::to_string(o_.lease.count())});
-    if (!r.ok()) return c_.failure("claim", r.message());
-    std::vector<std::pair<long long, input_claim>> got;
-    for (int i = 0; i < r.rows(); ++i) {
-      input_claim cl;
-      cl.input = r.text(i, 0);
-      cl.attempt = std::stoll(r.text(i, 1));
-      cl.history.task_id = r.text(i, 2);
-      cl.history.submitted_at = std::stoll(r.text(i, 3));
-      cl.history.submissions = static_cast<unsigned>(std::stoul(r.text(i, 4)));
-      cl.history.task_errors = static_cast<unsigned>(std::stoul(r.text(i, 5)));
-      cl.history.expired = r.text(i, 6) == "t";
-      held_.hold(cl.input, cl.attempt);
-      got.emplace_back(std::stoll(r.text(i, 7)), std::move(cl));
-    }
-    std::sort(got.begin(), got.end(),
-              [](const auto &a, const auto &b) { return a.first < b.first; });
-    std::vector<input_claim> out;
-    for (auto &g : got) out.push_back(std::move(g.second));
-    return out;
+    return with_reconnect([&](bool) { return claim_once(n); });
   }
-
   result<std::vector<std::string>> renew() override {
     std::lock_guard<std::mutex> lk(m_);
-    if (auto r = ready(); !r) return r.error();
-    beat();
-    auto r = c_.exec("WITH n AS (SELECT " + now_sql(1) +
-                         " AS t) UPDATE taskfetch_inputs u SET lease_until = n.t + "
-                         "make_interval(secs => $4::float8) FROM n WHERE u.batch = $2 AND u.owner "
-                         "= $3 AND u.state = 'claimed' AND u.lease_until > n.t "
-                         "RETURNING u.input, u.attempt",
-                     {now_param(), o_.batch, o_.owner, std::to_string(o_.lease.count())});
-    if (!r.ok()) return c_.failure("renew", r.message());
-    std::map<std::string, std::int64_t> kept;
-    for (int i = 0; i < r.rows(); ++i) kept[r.text(i, 0)] = std::stoll(r.text(i, 1));
-    return held_.keep_only(kept);
+    return with_reconnect([&](bool) -> result<std::vector<std::string>> {
+      if (auto r = ready(); !r) return r.error();
+      beat();
+      auto r =
+          c_.exec("WITH n AS (SELECT " + now_sql(1) +
+                      " AS t) UPDATE taskfetch_inputs u SET lease_until = n.t + "
+                      "make_interval(secs => $4::float8) FROM n WHERE u.batch = $2 AND u.owner "
+                      "= $3 AND u.state = 'claimed' AND u.lease_until > n.t "
+                      "AND ($5::jsonb ->> u.input)::bigint = u.attempt "
+                      "RETURNING u.input, u.attempt",
+                  {now_param(), o_.batch, o_.owner, std::to_string(o_.lease.count()), held_json()});
+      if (!r.ok()) return c_.failure("renew", r.message());
+      std::map<std::string, std::int64_t> kept;
+      for (int i = 0; i < r.rows(); ++i) kept[r.text(i, 0)] = std::stoll(r.text(i, 1));
+      return held_.keep_only(kept);
+    });
   }
 
   result<bool> submitted(const input_claim &c, const std::string &task_id,
@@ -158,52 +141,56 @@ public:
 
   result<shared_counts> counts() override {
     std::lock_guard<std::mutex> lk(m_);
-    if (auto r = ready(); !r) return r.error();
-    auto r = c_.exec("WITH n AS (SELECT " + now_sql(1) +
-                         " AS t) SELECT count(*) FILTER (WHERE state = 'open' OR (state = "
-                         "'claimed' AND lease_until <= n.t)), count(*) FILTER (WHERE state = "
-                         "'claimed' AND lease_until > n.t), count(*) FILTER (WHERE state = "
-                         "'done'), count(*) FILTER (WHERE state = 'failed') FROM "
-                         "taskfetch_inputs, n WHERE batch = $2",
-                     {now_param(), o_.batch});
-    if (!r.ok()) return c_.failure("counts", r.message());
-    shared_counts k;
-    k.open = std::stoul(r.text(0, 0));
-    k.claimed = std::stoul(r.text(0, 1));
-    k.done = std::stoul(r.text(0, 2));
-    k.failed = std::stoul(r.text(0, 3));
-    return k;
+    return with_reconnect([&](bool) -> result<shared_counts> {
+      if (auto r = ready(); !r) return r.error();
+      auto r = c_.exec("WITH n AS (SELECT " + now_sql(1) +
+                           " AS t) SELECT count(*) FILTER (WHERE state = 'open' OR (state = "
+                           "'claimed' AND lease_until <= n.t)), count(*) FILTER (WHERE state = "
+                           "'claimed' AND lease_until > n.t), count(*) FILTER (WHERE state = "
+                           "'done'), count(*) FILTER (WHERE state = 'failed') FROM "
+                           "taskfetch_inputs, n WHERE batch = $2",
+                       {now_param(), o_.batch});
+      if (!r.ok()) return c_.failure("counts", r.message());
+      shared_counts k;
+      k.open = std::stoul(r.text(0, 0));
+      k.claimed = std::stoul(r.text(0, 1));
+      k.done = std::stoul(r.text(0, 2));
+      k.failed = std::stoul(r.text(0, 3));
+      return k;
+    });
   }
 
   result<double> share_rate(double cap, double cut_to) override {
     std::lock_guard<std::mutex> lk(m_);
-    if (auto r = ready(); !r) return r.error();
-    detail::pq::transaction tx(c_);
-    auto t = c_.exec("SELECT extract(epoch FROM " + now_sql(1) + ")::float8", {now_param()});
-    if (!t.ok()) return c_.failure("share_rate", t.message());
-    const std::string now = t.text(0, 0);
-    auto w = c_.exec("INSERT INTO taskfetch_workers (batch, owner, seen_at) VALUES ($1, $2, "
-                     "to_timestamp($3::float8)) ON CONFLICT (batch, owner) DO UPDATE SET "
-                     "seen_at = excluded.seen_at",
-                     {o_.batch, o_.owner, now});
-    if (!w.ok()) return c_.failure("share_rate", w.message());
-    (void)c_.exec("INSERT INTO taskfetch_rate (batch) VALUES ($1) ON CONFLICT DO NOTHING",
-                  {o_.batch});
-    auto s = c_.exec("SELECT budget, cut_at, cap, (SELECT count(*) FROM taskfetch_workers WHERE "
-                     "batch = $1 AND seen_at > to_timestamp($2::float8) - make_interval(secs => "
-                     "$3::float8)) FROM taskfetch_rate WHERE batch = $1 FOR UPDATE",
-                     {o_.batch, now, std::to_string(o_.lease.count())});
-    if (!s.ok() || s.rows() != 1) return c_.failure("share_rate", s.message());
-    detail::shared_budget b{std::stod(s.text(0, 0)), std::stod(s.text(0, 1)),
-                            std::stod(s.text(0, 2))};
-    auto step =
-        detail::step_shared_budget(b, std::stoul(s.text(0, 3)), cap, cut_to, std::stod(now));
-    auto u =
-        c_.exec("UPDATE taskfetch_rate SET budget = $2, cut_at = $3, cap = $4 WHERE batch = $1",
-                {o_.batch, num(step.stored.budget), num(step.stored.cut_at), num(step.stored.cap)});
-    if (!u.ok()) return c_.failure("share_rate", u.message());
-    if (!tx.commit()) return c_.failure("share_rate: commit");
-    return step.share;
+    return with_reconnect([&](bool) -> result<double> {
+      if (auto r = ready(); !r) return r.error();
+      detail::pq::transaction tx(c_);
+      auto t = c_.exec("SELECT extract(epoch FROM " + now_sql(1) + ")::float8", {now_param()});
+      if (!t.ok()) return c_.failure("share_rate", t.message());
+      const std::string now = t.text(0, 0);
+      auto w = c_.exec("INSERT INTO taskfetch_workers (batch, owner, seen_at) VALUES ($1, $2, "
+                       "to_timestamp($3::float8)) ON CONFLICT (batch, owner) DO UPDATE SET "
+                       "seen_at = excluded.seen_at",
+                       {o_.batch, o_.owner, now});
+      if (!w.ok()) return c_.failure("share_rate", w.message());
+      (void)c_.exec("INSERT INTO taskfetch_rate (batch) VALUES ($1) ON CONFLICT DO NOTHING",
+                    {o_.batch});
+      auto s = c_.exec("SELECT budget, cut_at, cap, (SELECT count(*) FROM taskfetch_workers WHERE "
+                       "batch = $1 AND seen_at > to_timestamp($2::float8) - make_interval(secs => "
+                       "$3::float8)) FROM taskfetch_rate WHERE batch = $1 FOR UPDATE",
+                       {o_.batch, now, std::to_string(o_.lease.count())});
+      if (!s.ok() || s.rows() != 1) return c_.failure("share_rate", s.message());
+      detail::shared_budget b{std::stod(s.text(0, 0)), std::stod(s.text(0, 1)),
+                              std::stod(s.text(0, 2))};
+      auto step =
+          detail::step_shared_budget(b, std::stoul(s.text(0, 3)), cap, cut_to, std::stod(now));
+      auto u = c_.exec(
+          "UPDATE taskfetch_rate SET budget = $2, cut_at = $3, cap = $4 WHERE batch = $1",
+          {o_.batch, num(step.stored.budget), num(step.stored.cut_at), num(step.stored.cap)});
+      if (!u.ok()) return c_.failure("share_rate", u.message());
+      if (!tx.commit()) return c_.failure("share_rate: commit");
+      return step.share;
+    });
   }
 
   std::chrono::seconds lease() const override { return o_.lease; }
@@ -235,6 +222,47 @@ private:
   std::optional<std::string> now_param() const {
     if (!o_.clock) return std::nullopt;
     return num(std::chrono::duration<double>(o_.clock().time_since_epoch()).count());
+  }
+
+  // Open inputs, lapsed claims, and claims under this worker's name that this
+  // handle does not hold: left by an earlier process of the same --worker, or
+  // by a claim whose commit landed while its answer was lost. Renewing those
+  // without working them would keep them from everyone, so they are taken
+  // over (attempt + 1, the task id kept) like lapsed ones.
+  result<std::vector<input_claim>> claim_once(std::size_t n) {
+    if (auto r = ready(); !r) return r.error();
+    beat();
+    auto r = c_.exec(
+        "WITH n AS (SELECT " + now_sql(1) +
+            " AS t), c AS (SELECT i.batch, i.input FROM taskfetch_inputs i, n WHERE i.batch = $2 "
+            "AND (i.state = 'open' OR (i.state = 'claimed' AND (i.lease_until <= n.t OR (i.owner "
+            "= $4 AND NOT ($6::jsonb ? i.input))))) ORDER BY i.seq LIMIT $3 FOR UPDATE OF i SKIP "
+            "LOCKED) UPDATE taskfetch_inputs u SET state = 'claimed', owner = $4, attempt = "
+            "u.attempt + 1, lease_until = n.t + make_interval(secs => $5::float8) FROM c, n WHERE "
+            "u.batch = c.batch AND u.input = c.input RETURNING u.input, u.attempt, "
+            "coalesce(u.task_id, ''), u.submitted_at, u.submissions, u.task_errors, u.expired, "
+            "u.seq",
+        {now_param(), o_.batch, std::to_string(n), o_.owner, std::to_string(o_.lease.count()),
+         held_json()});
+    if (!r.ok()) return c_.failure("claim", r.message());
+    std::vector<std::pair<long long, input_claim>> got;
+    for (int i = 0; i < r.rows(); ++i) {
+      input_claim cl;
+      cl.input = r.text(i, 0);
+      cl.attempt = std::stoll(r.text(i, 1));
+      cl.history.task_id = r.text(i, 2);
+      cl.history.submitted_at = std::stoll(r.text(i, 3));
+      cl.history.submissions = static_cast<unsigned>(std::stoul(r.text(i, 4)));
+      cl.history.task_errors = static_cast<unsigned>(std::stoul(r.text(i, 5)));
+      cl.history.expired = r.text(i, 6) == "t";
+      held_.hold(cl.input, cl.attempt);
+      got.emplace_back(std::stoll(r.text(i, 7)), std::move(cl));
+    }
+    std::sort(got.begin(), got.end(),
+              [](const auto &a, const auto &b) { return a.first < b.first; });
+    std::vector<input_claim> out;
+    for (auto &g : got) out.push_back(std::move(g.second));
+    return out;
   }
 
   // Connected (reconnecting once after a broken connection) and the schema in place.
@@ -289,18 +317,65 @@ private:
   result<bool> fenced_update(const input_claim &c, const std::string &set, params extra,
                              bool drops) {
     std::lock_guard<std::mutex> lk(m_);
-    if (auto r = ready(); !r) return r.error();
-    params p{now_param(), o_.batch, c.input, o_.owner, std::to_string(c.attempt)};
-    for (auto &e : extra) p.push_back(std::move(e));
-    auto r =
-        c_.exec("WITH n AS (SELECT " + now_sql(1) + " AS t) UPDATE taskfetch_inputs SET " + set +
-                    " FROM n WHERE batch = $2 AND input = $3 AND owner = $4 AND attempt = "
-                    "$5::bigint AND state = 'claimed' AND lease_until > n.t",
-                p);
-    if (!r.ok()) return c_.failure("update of " + c.input, r.message());
-    const bool hit = std::string(PQcmdTuples(r.raw())) == "1";
-    if (hit && drops) held_.drop(c.input, c.attempt);
-    return hit;
+    return with_reconnect([&](bool again) -> result<bool> {
+      if (auto r = ready(); !r) return r.error();
+      params p{now_param(), o_.batch, c.input, o_.owner, std::to_string(c.attempt)};
+      for (const auto &e : extra) p.push_back(e);
+      auto r =
+          c_.exec("WITH n AS (SELECT " + now_sql(1) + " AS t) UPDATE taskfetch_inputs SET " + set +
+                      " FROM n WHERE batch = $2 AND input = $3 AND owner = $4 AND attempt = "
+                      "$5::bigint AND state = 'claimed' AND lease_until > n.t",
+                  p);
+      if (!r.ok()) return c_.failure("update of " + c.input, r.message());
+      bool hit = std::string(PQcmdTuples(r.raw())) == "1";
+      if (!hit && again && drops) {
+        // The first try's COMMIT may have landed with its answer lost: then
+        // the row has left 'claimed' under this very attempt.
+        auto w = c_.exec("SELECT 1 FROM taskfetch_inputs WHERE batch = $1 AND input = $2 AND "
+                         "owner = $3 AND attempt = $4::bigint AND state <> 'claimed'",
+                         {o_.batch, c.input, o_.owner, std::to_string(c.attempt)});
+        if (!w.ok()) return c_.failure("update of " + c.input, w.message());
+        hit = w.rows() == 1;
+      }
+      if (hit && drops) held_.drop(c.input, c.attempt);
+      return hit;
+    });
+  }
+
+  // Runs @p call (told whether it is a retry); when the connection was lost
+  // mid-batch (the database restarted or failed over) it waits and runs it
+  // again, for up to reconnect_for, so a restart does not end the batch.
+  template <class F> auto with_reconnect(F call) -> decltype(call(false)) {
+    using clock = std::chrono::steady_clock;
+    const auto give_up = clock::now() + o_.reconnect_for;
+    auto pause = std::chrono::milliseconds(50);
+    for (bool again = false;; again = true) {
+      auto r = call(again);
+      if (r) {
+        connected_once_ = true;
+        return r;
+      }
+      if (c_.good() || !connected_once_) return r; // an SQL error, or never connected
+      if (clock::now() >= give_up || (o_.interrupted && o_.interrupted())) {
+        if (!again) return r;
+        return error(
+            r.error().kind(),
+            r.error().message() + " (retried for " +
+                std::to_string(
+                    std::chrono::duration_cast<std::chrono::seconds>(o_.reconnect_for).count()) +
+                " s)");
+      }
+      std::this_thread::sleep_for(std::min(
+          pause, std::chrono::duration_cast<std::chrono::milliseconds>(give_up - clock::now())));
+      pause = std::min(pause * 2, std::chrono::milliseconds(1000));
+    }
+  }
+
+  // The claims this handle holds, as {"input": attempt} for the queries.
+  std::string held_json() const {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto &h : held_.held()) j[h.first] = h.second;
+    return j.dump();
   }
 
   std::mutex m_;
@@ -308,6 +383,7 @@ private:
   pg_journal_options o_;
   detail::held_claims held_;
   bool schema_ok_ = false;
+  bool connected_once_ = false; // a lost connection is worth waiting for
 };
 
 } // namespace taskfetch

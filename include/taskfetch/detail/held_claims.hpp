@@ -26,6 +26,11 @@ public:
     auto it = held_.find(input);
     if (it != held_.end() && it->second == attempt) held_.erase(it);
   }
+  /// Every held claim (input to attempt), for a query that must spare them.
+  std::map<std::string, std::int64_t> held() const {
+    std::lock_guard<std::mutex> lk(m_);
+    return held_;
+  }
   /// After a renewal that extended @p kept (input, attempt): forgets and
   /// returns every other held claim, the ones lost.
   std::vector<std::string> keep_only(const std::map<std::string, std::int64_t> &kept) {
@@ -44,7 +49,7 @@ public:
   }
 
 private:
-  std::mutex m_;
+  mutable std::mutex m_;
   std::map<std::string, std::int64_t> held_;
 };
 
