@@ -54,7 +54,11 @@ inline std::string strip_password(std::string text, std::string_view password = 
 class result_set {
 public:
   result_set() = default;
-  explicit result_set(PGresult *r) : r_(r, &PQclear) {}
+  /// @p conn_error: the connection's text, kept for when libpq gave no result
+  /// (the server closed the connection).
+  explicit result_set(PGresult *r, const char *conn_error = nullptr) : r_(r, &PQclear) {
+    if (!r && conn_error && *conn_error) lost_ = conn_error;
+  }
   bool empty() const noexcept { return !r_; }
   ExecStatusType status() const noexcept {
     return r_ ? PQresultStatus(r_.get()) : PGRES_FATAL_ERROR;
@@ -78,10 +82,13 @@ public:
   }
   /// The libpq handle, for calls this wrapper does not cover.
   PGresult *raw() const noexcept { return r_.get(); }
-  std::string message() const { return r_ ? PQresultErrorMessage(r_.get()) : "no result"; }
+  std::string message() const {
+    return r_ ? PQresultErrorMessage(r_.get()) : lost_.empty() ? "no result" : lost_;
+  }
 
 private:
   std::shared_ptr<PGresult> r_;
+  std::string lost_;
 };
 
 /// One connection, opened from any libpq connection string or
@@ -128,11 +135,15 @@ public:
     std::vector<const char *> values;
     values.reserve(params.size());
     for (const auto &p : params) values.push_back(p ? p->c_str() : nullptr);
-    return result_set(PQexecParams(c_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                                   values.data(), nullptr, nullptr, 0));
+    PGresult *r = PQexecParams(c_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                               values.data(), nullptr, nullptr, 0);
+    return result_set(r, r ? nullptr : PQerrorMessage(c_));
   }
   /// Runs @p sql without parameters (several statements allowed).
-  result_set exec(const std::string &sql) { return result_set(PQexec(c_, sql.c_str())); }
+  result_set exec(const std::string &sql) {
+    PGresult *r = PQexec(c_, sql.c_str());
+    return result_set(r, r ? nullptr : PQerrorMessage(c_));
+  }
 
   /// "host:port/dbname" of the connection, for messages.
   std::string where() const {
