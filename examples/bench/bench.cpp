@@ -10,6 +10,13 @@
 //       # batches against tasks that take real time (issue 13's targets): the
 //       # CLI's task pool and the old thread-per-task batch, against
 //       # `taskfetch emulate --task-ms` in its own process
+//   taskfetch_bench journal --pg URI [--inputs 2000] [--task-ms 0] [--runs 3]
+//                   [--leases 2,5,10] [--dir FOLDER] [--cli PATH]
+//       # issue 21: one CLI worker with the file journal and with the
+//       # PostgreSQL journal on the same batch, the journal calls alone, and
+//       # the time from a worker's death to another claiming its inputs
+//       # (built with libpq only; examples/bench/pg_workers.sh --bench starts
+//       # a server and runs it)
 //
 // The server runs in a child process (so its memory is not counted) and
 // serves a prebuilt answer from memory: a Completed djvu2pdf answer whose PDF
@@ -18,6 +25,11 @@
 // rounds (median per pipeline); peak RSS comes from wait4(). Not a unit test: it prints figures, it
 // asserts nothing but that each pipeline succeeded and wrote the right number of bytes.
 #include <taskfetch/batch/fetch_batch.hpp>
+#include <taskfetch/batch/file_journal.hpp>
+#ifdef TASKFETCH_BENCH_POSTGRESQL
+#include <taskfetch/batch/pg_journal.hpp>
+#include <taskfetch/batch/run_shared.hpp>
+#endif
 #include <taskfetch/client.hpp>
 #include <taskfetch/curl_client.hpp>
 #include <taskfetch/decoders.hpp>
@@ -682,6 +694,194 @@ int latency_main(const std::string &cli, const fs::path &base_dir, int runs, boo
   return 0;
 }
 
+// ---- journal: the PostgreSQL journal against the file journal (issue 21) ----
+
+#ifdef TASKFETCH_BENCH_POSTGRESQL
+double seconds_since(clk::time_point t0) {
+  return std::chrono::duration<double>(clk::now() - t0).count();
+}
+
+/// Journal calls alone, in this process, per input as a one-worker batch
+/// makes them: the file journal's submitted + done appends (each fsynced),
+/// the PostgreSQL journal's claim (in bites of 16, as run_shared claims with
+/// --jobs 8), submitted and finish (each a commit). Microseconds per input.
+std::pair<double, double> journal_calls_us(const std::string &uri, const fs::path &dir, int n,
+                                           const std::string &batch) {
+  journal_entry sub, done;
+  sub.task_id = done.task_id = "00000000-0000-0000-0000-000000000000";
+  sub.time = done.time = 1764800000;
+  done.what = journal_entry::event::done;
+  done.size = 412;
+  done.sha256 = std::string(64, 'a');
+  const std::string row = R"([["Item","Qty","Price"],["Coffee","2","12.50"]])";
+  double file_us = 0, pg_us = 0;
+  {
+    file_journal fj(dir / ("calls-" + batch + ".journal"));
+    if (!fj.load()) std::exit(1);
+    const auto t0 = clk::now();
+    for (int i = 0; i < n; ++i) {
+      sub.input = done.input = "/in/s" + std::to_string(i) + ".png";
+      done.output = "/out/s" + std::to_string(i) + ".png.csv";
+      if (!fj.append(sub) || !fj.append(done)) std::exit(1);
+    }
+    file_us = seconds_since(t0) * 1e6 / n;
+  }
+  {
+    pg_journal_options o;
+    o.batch = batch;
+    pg_journal pj(uri, o);
+    std::vector<std::string> keys;
+    for (int i = 0; i < n; ++i) keys.push_back("/in/s" + std::to_string(i) + ".png");
+    if (auto r = pj.enroll(keys); !r) { // connects and creates the schema: not timed
+      std::fprintf(stderr, "journal: %s\n", r.error().message().c_str());
+      std::exit(1);
+    }
+    const auto t0 = clk::now();
+    for (int left = n; left > 0;) {
+      auto got = pj.claim(16);
+      if (!got || got->empty()) std::exit(1);
+      for (auto &c : *got) {
+        done.input = c.input;
+        done.output = "/out" + c.input.substr(3) + ".csv";
+        if (!pj.submitted(c, done.task_id, done.time).value_or(false)) std::exit(1);
+        if (!pj.finish(c, done, row).value_or(false)) std::exit(1);
+        --left;
+      }
+    }
+    pg_us = seconds_since(t0) * 1e6 / n;
+  }
+  return {file_us, pg_us};
+}
+
+/// Death to pickup: worker A claims @p k inputs and stops renewing (dies
+/// right after its claim, the worst moment); worker B looks for open inputs
+/// every idle tick of run_shared (min(lease/4, 1 s)), as a survivor with
+/// nothing else to do, until it holds all k. Seconds from A's claim.
+double pickup_s(const std::string &uri, std::chrono::seconds lease, const std::string &batch,
+                int k) {
+  pg_journal_options o;
+  o.lease = lease;
+  o.batch = batch;
+  o.owner = "dead";
+  pg_journal a(uri, o);
+  o.owner = "survivor";
+  pg_journal b(uri, o);
+  std::vector<std::string> keys;
+  for (int i = 0; i < k; ++i) keys.push_back("/in/p" + std::to_string(i));
+  if (!a.enroll(keys) || !b.counts()) std::exit(1); // both connected before the clock starts
+  const auto t0 = clk::now();
+  auto held = a.claim(k);
+  if (!held || held->size() != std::size_t(k)) std::exit(1);
+  const auto tick = detail::shared_ticks_of(lease).idle;
+  // B's ticks fall anywhere against A's claim, as on two machines.
+  std::mt19937 rng(std::random_device{}());
+  std::this_thread::sleep_for(std::chrono::duration_cast<std::chrono::microseconds>(tick) *
+                              std::uniform_real_distribution<double>(0, 1)(rng));
+  int got = 0;
+  while (got < k) {
+    auto c = b.claim(k);
+    if (!c) std::exit(1);
+    got += int(c->size());
+    if (got < k) std::this_thread::sleep_for(tick);
+    if (seconds_since(t0) > lease.count() + 30.0) std::exit(1);
+  }
+  return seconds_since(t0);
+}
+
+/// `taskfetch_bench journal --pg URI`: (i) one CLI worker on the same
+/// emulator-served batch with the file journal and with the PostgreSQL
+/// journal (wall, fetches/s) and the journal calls alone per input; (ii)
+/// the time from a worker's death to another claiming its inputs.
+int journal_main(const std::string &cli, const std::string &uri, const fs::path &base_dir,
+                 int inputs, int task_ms, int runs, const std::vector<int> &leases) {
+  const fs::path tmp = base_dir / ("taskfetch-journal-" + std::to_string(getpid()));
+  fs::create_directories(tmp / "in");
+  setenv("TASKFETCH_CLIENT_ID", "demo-client", 1);
+  setenv("TASKFETCH_CLIENT_SECRET", "demo-secret", 1);
+  for (int i = 0; i < inputs; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "scan%05d.png", i);
+    std::ofstream(tmp / "in" / name) << "table scan " << i << "\n";
+  }
+  std::printf("# taskfetch_bench journal: %d inputs × %g s tasks, %d run(s) each, files in %s, "
+              "%u cores, load average %s\n\n",
+              inputs, task_ms / 1000.0, runs, base_dir.c_str(), std::thread::hardware_concurrency(),
+              load_average().c_str());
+  std::fflush(stdout);
+  const std::string stamp = std::to_string(getpid());
+  std::vector<double> file_wall, pg_wall;
+  int serial = 0;
+  for (int r = 0; r < runs; ++r)
+    for (bool pg : {false, true}) { // interleaved
+      const std::string k = std::to_string(++serial);
+      const fs::path log = tmp / ("log" + k + ".jsonl"), out = tmp / ("out" + k);
+      const auto [emu_pid, url] = start_emulator(
+          {cli, "emulate", "--port", "0", "--task-ms", std::to_string(task_ms), "--threads", "64"},
+          tmp / ("emulator" + k + ".out"));
+      setenv("TASKFETCH_BASE_URL", url.c_str(), 1);
+      std::vector<std::string> args = {
+          cli,         "run",       "recognize-table", "--inputs", (tmp / "in").string(),
+          "--out-dir", out.string()};
+      if (pg)
+        args.insert(args.end(),
+                    {"--journal", uri, "--batch", "bench-" + stamp + "-" + k, "--worker", "bench"});
+      const fs::path report = tmp / ("report" + k), err = tmp / ("stderr" + k);
+      const sampled m = run_sampled(args, report, err, 600);
+      kill(emu_pid, SIGTERM);
+      waitpid(emu_pid, nullptr, 0);
+      const std::size_t written = count_written(report, out);
+      if (m.code != 0 || written != std::size_t(inputs)) {
+        std::fprintf(stderr, "%s journal: exit %d, %zu written; stderr: %s\n",
+                     pg ? "PostgreSQL" : "file", m.code, written,
+                     slurp(err).substr(0, 400).c_str());
+        return 1;
+      }
+      (pg ? pg_wall : file_wall).push_back(m.seconds);
+      fs::remove_all(out);
+    }
+  const auto calls = journal_calls_us(uri, tmp, inputs, "calls-" + stamp);
+  auto med = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  const double fw = med(file_wall), pw = med(pg_wall);
+  std::printf("| one `taskfetch run --inputs` worker, %d inputs × %g s | wall (median) | "
+              "fetches/s | journal calls alone, per input |\n|---|---|---|---|\n",
+              inputs, task_ms / 1000.0);
+  std::printf("| file journal (`DIR/.taskfetch-journal`, fsync per record, group commit) | %.2f s "
+              "| %.0f | %.0f us (submitted + done, 2 fsyncs) |\n",
+              fw, inputs / fw, calls.first);
+  std::printf("| PostgreSQL journal (one worker, 127.0.0.1) | %.2f s | %.0f | %.0f us (claim/16 "
+              "+ submitted + finish, 2 commits + 1/16) |\n",
+              pw, inputs / pw, calls.second);
+  std::printf("| difference | %+.2f s (%+.0f us per input) | | %+.0f us |\n\n", pw - fw,
+              (pw - fw) * 1e6 / inputs, calls.second - calls.first);
+  std::fflush(stdout);
+
+  std::printf("| lease | survivor's look for open inputs every | death to pickup, %d runs "
+              "(min / median / max) | expected: lease + up to one look (+ a claim query) "
+              "|\n|---|---|---|---|\n",
+              runs);
+  for (int l : leases) {
+    std::vector<double> v;
+    for (int r = 0; r < runs; ++r)
+      v.push_back(pickup_s(uri, std::chrono::seconds(l),
+                           "pickup-" + stamp + "-" + std::to_string(l) + "-" + std::to_string(r),
+                           16));
+    std::sort(v.begin(), v.end());
+    const double tick =
+        std::chrono::duration<double>(detail::shared_ticks_of(std::chrono::seconds(l)).idle)
+            .count();
+    std::printf("| %d s | %.2f s | %.2f / %.2f / %.2f s | %d–%.2f s |\n", l, tick, v.front(),
+                v[v.size() / 2], v.back(), l, l + tick);
+    std::fflush(stdout);
+  }
+  std::printf("\nload average at the end: %s\n", load_average().c_str());
+  fs::remove_all(tmp);
+  return 0;
+}
+#endif
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -696,15 +896,18 @@ int main(int argc, char **argv) {
       "usage: taskfetch_bench [--size-mib N] [--runs N] [--batch N] [--warm-mib N]\n"
       "                       [--seed PATH] [--python PATH] [--dir FOLDER] [--cli PATH]\n"
       "       taskfetch_bench serve [--size-mib N]\n"
-      "       taskfetch_bench latency [--runs N] [--quick] [--dir FOLDER] [--cli PATH]\n";
-  const std::vector<std::string> valued{"--size-mib", "--runs",   "--batch", "--warm-mib",
-                                        "--seed",     "--python", "--dir",   "--cli"};
+      "       taskfetch_bench latency [--runs N] [--quick] [--dir FOLDER] [--cli PATH]\n"
+      "       taskfetch_bench journal --pg URI [--inputs N] [--task-ms MS] [--runs N]\n"
+      "                       [--leases L,L...] [--dir FOLDER] [--cli PATH]\n";
+  const std::vector<std::string> valued{"--size-mib", "--runs",   "--batch",   "--warm-mib",
+                                        "--seed",     "--python", "--dir",     "--cli",
+                                        "--pg",       "--inputs", "--task-ms", "--leases"};
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (a[i] == "--help" || a[i] == "-h") {
       std::fputs(usage, stdout);
       return 0;
     }
-    const bool mode = i == 0 && (a[i] == "latency" || a[i] == "serve");
+    const bool mode = i == 0 && (a[i] == "latency" || a[i] == "serve" || a[i] == "journal");
     const bool has_value = std::find(valued.begin(), valued.end(), a[i]) != valued.end();
     if (has_value && i + 1 < a.size()) {
       ++i;
@@ -732,6 +935,24 @@ int main(int argc, char **argv) {
     return latency_main(cli, opt("--dir", fs::temp_directory_path().string()),
                         std::stoi(opt("--runs", quick ? "1" : "3")), quick);
 
+  if (!a.empty() && a[0] == "journal") {
+#ifdef TASKFETCH_BENCH_POSTGRESQL
+    const std::string uri = opt("--pg", "");
+    if (uri.empty()) {
+      std::fprintf(stderr, "taskfetch_bench journal needs --pg URI\n%s", usage);
+      return 2;
+    }
+    std::vector<int> leases;
+    std::stringstream ls(opt("--leases", "2,5,10"));
+    for (std::string l; std::getline(ls, l, ',');) leases.push_back(std::stoi(l));
+    return journal_main(cli, uri, opt("--dir", fs::temp_directory_path().string()),
+                        std::stoi(opt("--inputs", "2000")), std::stoi(opt("--task-ms", "0")),
+                        std::stoi(opt("--runs", "3")), leases);
+#else
+    std::fprintf(stderr, "taskfetch_bench journal: built without libpq (libpq-dev)\n");
+    return 2;
+#endif
+  }
   if (!a.empty() && a[0] == "serve") { // the server alone, for profiling one pipeline by hand
     const auto srv = start_server(size);
     std::printf("%s\n", srv.second.c_str());
