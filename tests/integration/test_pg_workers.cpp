@@ -36,6 +36,34 @@ std::size_t count_kind(const emulator &emu, const std::string &kind) {
   return n;
 }
 
+// Writes @p n inputs PREFIX<i>.png into @p in.
+void write_inputs(const fs::path &in, int n, const std::string &prefix) {
+  fs::create_directories(in);
+  for (int i = 0; i < n; ++i) std::ofstream(in / (prefix + std::to_string(i) + ".png")) << i;
+}
+
+// Starts @p n CLI workers <prefix><w> on one batch of @p in; worker w's
+// stdout and stderr go to tmp/out<w> and tmp/err<w>.
+std::vector<pid_t> spawn_workers(const emulator &emu, const temp_dir &tmp, const fs::path &in,
+                                 const fs::path &out, const std::string &batch, int n,
+                                 const std::string &lease, const std::string &jobs,
+                                 const std::string &prefix) {
+  std::vector<pid_t> pids;
+  for (int w = 0; w < n; ++w)
+    pids.push_back(spawn_cli(
+        against(emu, {"run", "recognize-table", "--inputs", in.string(), "--out-dir", out.string(),
+                      "--journal", workers_server().uri(), "--lease", lease, "--batch", batch,
+                      "--jobs", jobs, "--worker", prefix + std::to_string(w)}),
+        tmp.path / ("out" + std::to_string(w)), tmp.path / ("err" + std::to_string(w))));
+  return pids;
+}
+
+// Real waiting (child processes): until the emulator has seen @p k submits.
+bool wait_for_submits(const emulator &emu, std::size_t k) {
+  for (int i = 0; i < 1000 && count_kind(emu, "submit") < k; ++i) std::this_thread::sleep_for(5ms);
+  return count_kind(emu, "submit") >= k;
+}
+
 } // namespace
 
 TEST_CASE("CLI --journal postgresql: an unreachable database or a refused login is exit 9 "
@@ -74,21 +102,11 @@ TEST_CASE("CLI --journal postgresql: 3 workers, one SIGKILLed mid-batch; the sur
   temp_dir tmp;
   const auto in = tmp.path / "in";
   const auto out = tmp.path / "out";
-  fs::create_directories(in);
   constexpr int inputs = 30;
-  for (int i = 0; i < inputs; ++i) std::ofstream(in / ("s" + std::to_string(i) + ".png")) << i;
+  write_inputs(in, inputs, "s");
   const std::string batch = "kill-test";
-  std::vector<pid_t> pids;
-  for (int w = 0; w < 3; ++w)
-    pids.push_back(spawn_cli(
-        against(emu, {"run", "recognize-table", "--inputs", in.string(), "--out-dir", out.string(),
-                      "--journal", workers_server().uri(), "--lease", "2", "--batch", batch,
-                      "--jobs", "4", "--worker", "w" + std::to_string(w)}),
-        tmp.path / ("out" + std::to_string(w)), tmp.path / ("err" + std::to_string(w))));
-  // Real waiting (child processes): until a third of the inputs are submitted.
-  for (int i = 0; i < 1000 && count_kind(emu, "submit") < inputs / 3; ++i)
-    std::this_thread::sleep_for(5ms);
-  REQUIRE(count_kind(emu, "submit") >= inputs / 3);
+  auto pids = spawn_workers(emu, tmp, in, out, batch, 3, "2", "4", "w");
+  REQUIRE(wait_for_submits(emu, inputs / 3)); // a third of the inputs submitted
   ::kill(pids[0], SIGKILL);
   CHECK(wait_exit(pids[0]) == 128 + SIGKILL);
   for (int w = 1; w < 3; ++w) {
@@ -137,20 +155,11 @@ TEST_CASE("CLI --journal postgresql: the database restarts mid-batch; the worker
   temp_dir tmp;
   const auto in = tmp.path / "in";
   const auto out = tmp.path / "out";
-  fs::create_directories(in);
   constexpr int inputs = 20;
-  for (int i = 0; i < inputs; ++i) std::ofstream(in / ("r" + std::to_string(i) + ".png")) << i;
+  write_inputs(in, inputs, "r");
   const std::string batch = "restart-test";
-  std::vector<pid_t> pids;
-  for (int w = 0; w < 2; ++w)
-    pids.push_back(spawn_cli(
-        against(emu, {"run", "recognize-table", "--inputs", in.string(), "--out-dir", out.string(),
-                      "--journal", workers_server().uri(), "--lease", "20", "--batch", batch,
-                      "--jobs", "2", "--worker", "r" + std::to_string(w)}),
-        tmp.path / ("out" + std::to_string(w)), tmp.path / ("err" + std::to_string(w))));
-  for (int i = 0; i < 1000 && count_kind(emu, "submit") < inputs / 4; ++i)
-    std::this_thread::sleep_for(5ms);
-  REQUIRE(count_kind(emu, "submit") >= inputs / 4);
+  auto pids = spawn_workers(emu, tmp, in, out, batch, 2, "20", "2", "r");
+  REQUIRE(wait_for_submits(emu, inputs / 4));
   REQUIRE(workers_server().stop()); // as a crash would: every connection cut
   REQUIRE(workers_server().start());
   for (int w = 0; w < 2; ++w) {
