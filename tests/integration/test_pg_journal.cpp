@@ -231,6 +231,63 @@ TEST_CASE("pg_journal: the fence race, a lapsed worker's finish is refused") {
   CHECK(k.open + k.claimed + k.failed == 0);
 }
 
+TEST_CASE("pg_journal: writes from several threads share one commit, each keeping its fence") {
+  if (!have_server()) return;
+  testing::manual_clock clock;
+  auto a = worker("group", "a", clock);
+  std::vector<std::string> in;
+  for (int i = 0; i < 8; ++i) in.push_back("g" + std::to_string(i));
+  REQUIRE(a.enroll(in));
+  auto cl = a.claim(8).value();
+  REQUIRE(cl.size() == 8);
+  // Another session locks g0's row: the first write blocks inside its
+  // commit, and the writes that come meanwhile must queue behind it.
+  pq::connection lock(server().uri());
+  REQUIRE(lock.open());
+  REQUIRE(lock.exec("BEGIN").ok());
+  REQUIRE(lock.exec("SELECT 1 FROM taskfetch_inputs WHERE batch = 'group' AND input = 'g0' FOR "
+                    "UPDATE")
+              .ok());
+  const auto json = [](const std::string &k) { return R"({"input":")" + k + R"("})"; };
+  std::vector<char> ok(8, 0);
+  std::vector<std::thread> ts;
+  ts.emplace_back([&] { ok[0] = a.finish(cl[0], done_entry("g0"), json("g0")).value(); });
+  // Until g0's UPDATE waits for the row lock (bounded: a failure shows below).
+  for (int i = 0; i < 1000; ++i) {
+    auto row = lock.exec("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                         "AND query LIKE '%UPDATE taskfetch_inputs%'");
+    if (row.ok() && row.text(0, 0) == "1") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  input_claim stale = cl[7];
+  stale.attempt -= 1; // an attempt this worker no longer holds
+  for (int i = 1; i < 7; ++i)
+    ts.emplace_back([&, i] { ok[i] = a.finish(cl[i], done_entry(in[i]), json(in[i])).value(); });
+  ts.emplace_back([&] { ok[7] = a.finish(stale, done_entry("g7"), json("stale")).value(); });
+  for (int i = 0; i < 1000 && a.stats().waiting < 7; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(a.stats().waiting == 7);
+  REQUIRE(lock.exec("COMMIT").ok());
+  for (auto &t : ts) t.join();
+  CHECK(std::vector<char>(ok.begin(), ok.begin() + 7) == std::vector<char>(7, 1));
+  CHECK(ok[7] == 0); // the fence refused the stale attempt, not its group
+  auto st = a.stats();
+  CHECK(st.writes == 8);
+  CHECK(st.commits == 2); // g0 alone, then the seven that queued behind it
+  CHECK(*a.finish(cl[7], done_entry("g7"), json("g7")));
+  auto rows = lock.exec("SELECT input, state, result->>'input' FROM taskfetch_results WHERE batch "
+                        "= 'group' ORDER BY input");
+  REQUIRE(rows.rows() == 8);
+  for (int i = 0; i < 8; ++i) {
+    CHECK(rows.text(i, 0) == in[i]);
+    CHECK(rows.text(i, 1) == "done");
+    CHECK(rows.text(i, 2) == in[i]);
+  }
+  auto x = lock.exec("SELECT count(DISTINCT xmin::text) FROM taskfetch_inputs WHERE batch = "
+                     "'group' AND input BETWEEN 'g1' AND 'g6'");
+  CHECK(x.text(0, 0) == "1"); // one transaction wrote all six
+}
+
 TEST_CASE("pg_journal: failures, release, share_rate, and reconnect after a restart") {
   if (!have_server()) return;
   testing::manual_clock clock;

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -49,7 +50,8 @@ struct pg_journal_options {
 /// @brief The schema version this header creates and understands.
 constexpr int pg_journal_schema_version = 1;
 
-/// @brief A shared journal in PostgreSQL. Thread-safe (one connection, locked).
+/// @brief A shared journal in PostgreSQL. Thread-safe: one connection, locked;
+/// fenced writes from several threads at once share one transaction.
 class pg_journal : public shared_journal {
 public:
   /// @brief Connects lazily to @p uri (any libpq URI or key/value string).
@@ -193,6 +195,21 @@ public:
     });
   }
 
+  /// @brief Fenced writes (submitted, finish, fail, release) so far and the
+  /// commits that carried them: concurrent writes share one (group commit).
+  struct write_stats {
+    std::size_t writes = 0;  ///< writes answered (true, false or an error)
+    std::size_t commits = 0; ///< transactions run for them, retries included
+    std::size_t waiting = 0; ///< writes queued now behind a commit in progress
+  };
+  /// @brief The write counts, for benchmarks and tests.
+  write_stats stats() const {
+    std::lock_guard<std::mutex> q(queue_m_);
+    write_stats w = stats_;
+    w.waiting = queue_.size();
+    return w;
+  }
+
   std::chrono::seconds lease() const override { return o_.lease; }
   /// @brief This worker's name in the rows it claims.
   const std::string &owner() const noexcept { return o_.owner; }
@@ -313,33 +330,102 @@ private:
                   {o_.batch, o_.owner, now_param()});
   }
 
-  // One UPDATE that commits only while the claim is this worker's live attempt.
+  // A fenced write waiting for the COMMIT of its group.
+  struct pending_write {
+    const input_claim &claim;
+    const std::string &set;
+    params extra;
+    bool drops; // a write that ends the claim (finish, release, a final failure)
+    std::optional<result<bool>> out;
+  };
+
+  // One UPDATE that commits only while the claim is this worker's live
+  // attempt. Group commit: writes that arrive while another thread's are
+  // being committed wait and go together in the next transaction, so a
+  // worker's pool threads pay one COMMIT (one WAL flush) between them
+  // instead of one each; a lone write is one statement as before.
   result<bool> fenced_update(const input_claim &c, const std::string &set, params extra,
                              bool drops) {
-    std::lock_guard<std::mutex> lk(m_);
-    return with_reconnect([&](bool again) -> result<bool> {
-      if (auto r = ready(); !r) return r.error();
-      params p{now_param(), o_.batch, c.input, o_.owner, std::to_string(c.attempt)};
-      for (const auto &e : extra) p.push_back(e);
-      auto r =
-          c_.exec("WITH n AS (SELECT " + now_sql(1) + " AS t) UPDATE taskfetch_inputs SET " + set +
-                      " FROM n WHERE batch = $2 AND input = $3 AND owner = $4 AND attempt = "
-                      "$5::bigint AND state = 'claimed' AND lease_until > n.t",
-                  p);
-      if (!r.ok()) return c_.failure("update of " + c.input, r.message());
-      bool hit = std::string(PQcmdTuples(r.raw())) == "1";
-      if (!hit && again && drops) {
-        // The first try's COMMIT may have landed with its answer lost: then
-        // the row has left 'claimed' under this very attempt.
-        auto w = c_.exec("SELECT 1 FROM taskfetch_inputs WHERE batch = $1 AND input = $2 AND "
-                         "owner = $3 AND attempt = $4::bigint AND state <> 'claimed'",
-                         {o_.batch, c.input, o_.owner, std::to_string(c.attempt)});
-        if (!w.ok()) return c_.failure("update of " + c.input, w.message());
-        hit = w.rows() == 1;
+    pending_write w{c, set, std::move(extra), drops, std::nullopt};
+    std::unique_lock<std::mutex> q(queue_m_);
+    queue_.push_back(&w);
+    while (!w.out) {
+      if (leading_) {
+        queue_cv_.wait(q);
+        continue;
       }
-      if (hit && drops) held_.drop(c.input, c.attempt);
-      return hit;
+      leading_ = true;
+      std::vector<pending_write *> group;
+      group.swap(queue_);
+      q.unlock();
+      const std::size_t commits = write_group(group);
+      q.lock();
+      stats_.writes += group.size();
+      stats_.commits += commits;
+      leading_ = false;
+      queue_cv_.notify_all();
+    }
+    return std::move(*w.out);
+  }
+
+  // Every write of @p group in one transaction; each keeps its own fence, so
+  // one whose claim lapsed answers false without failing the others. A
+  // connection lost before the COMMIT answered runs the group again.
+  // @return the transactions it took
+  std::size_t write_group(const std::vector<pending_write *> &group) {
+    std::lock_guard<std::mutex> lk(m_);
+    std::vector<char> hits(group.size(), 0);
+    std::size_t commits = 0;
+    auto r = with_reconnect([&](bool again) -> result<void> {
+      if (auto r = ready(); !r) return r.error();
+      ++commits;
+      std::optional<detail::pq::transaction> tx;
+      if (group.size() > 1) {
+        tx.emplace(c_);
+        if (!tx->began()) return c_.failure("begin");
+      }
+      for (std::size_t i = 0; i < group.size(); ++i) {
+        auto h = update_once(*group[i], again);
+        if (!h) return h.error();
+        hits[i] = *h;
+      }
+      if (tx && !tx->commit()) return c_.failure("commit");
+      return {};
     });
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      pending_write &w = *group[i];
+      if (!r) {
+        w.out = r.error();
+        continue;
+      }
+      if (hits[i] && w.drops) held_.drop(w.claim.input, w.claim.attempt);
+      w.out = hits[i] != 0;
+    }
+    return commits;
+  }
+
+  // The UPDATE of one write; @p again: the group is being run a second time.
+  result<bool> update_once(const pending_write &w, bool again) {
+    const input_claim &c = w.claim;
+    params p{now_param(), o_.batch, c.input, o_.owner, std::to_string(c.attempt)};
+    for (const auto &e : w.extra) p.push_back(e);
+    auto r =
+        c_.exec("WITH n AS (SELECT " + now_sql(1) + " AS t) UPDATE taskfetch_inputs SET " + w.set +
+                    " FROM n WHERE batch = $2 AND input = $3 AND owner = $4 AND attempt = "
+                    "$5::bigint AND state = 'claimed' AND lease_until > n.t",
+                p);
+    if (!r.ok()) return c_.failure("update of " + c.input, r.message());
+    bool hit = std::string(PQcmdTuples(r.raw())) == "1";
+    if (!hit && again && w.drops) {
+      // The first try's COMMIT may have landed with its answer lost: then
+      // the row has left 'claimed' under this very attempt.
+      auto s = c_.exec("SELECT 1 FROM taskfetch_inputs WHERE batch = $1 AND input = $2 AND "
+                       "owner = $3 AND attempt = $4::bigint AND state <> 'claimed'",
+                       {o_.batch, c.input, o_.owner, std::to_string(c.attempt)});
+      if (!s.ok()) return c_.failure("update of " + c.input, s.message());
+      hit = s.rows() == 1;
+    }
+    return hit;
   }
 
   // Runs @p call (told whether it is a retry); when the connection was lost
@@ -378,7 +464,12 @@ private:
     return j.dump();
   }
 
-  std::mutex m_;
+  std::mutex m_;               // the connection, held_, schema_ok_
+  mutable std::mutex queue_m_; // queue_, leading_, stats_
+  std::condition_variable queue_cv_;
+  std::vector<pending_write *> queue_; // writes waiting for the next group
+  bool leading_ = false;               // a thread is committing a group
+  write_stats stats_;
   detail::pq::connection c_;
   pg_journal_options o_;
   detail::held_claims held_;

@@ -166,13 +166,6 @@ private:
     return e;
   }
 
-  // One journal call at a time from this worker (pool threads and the
-  // stepping thread share the handle).
-  template <class F> auto journal_call(F f) {
-    std::lock_guard<std::mutex> lk(journal_m_);
-    return f();
-  }
-
   bool failed() const {
     std::lock_guard<std::mutex> lk(m_);
     return fatal_.has_value();
@@ -190,7 +183,7 @@ private:
     std::vector<std::string> keys;
     keys.reserve(inputs_.size());
     for (const auto &kv : inputs_) keys.push_back(kv.first);
-    if (auto s = journal_call([&] { return j_.enroll(keys); }); !s) return set_fatal(s.error());
+    if (auto s = j_.enroll(keys); !s) return set_fatal(s.error());
     next_renew_ = now + ticks_.renew;
     share(now); // a worker joining keeps to its share from its first request
     next_claim_ = now;
@@ -198,7 +191,7 @@ private:
 
   void renew(time_point now) {
     next_renew_ = now + ticks_.renew;
-    auto lost = journal_call([&] { return j_.renew(); });
+    auto lost = j_.renew();
     if (!lost) return set_fatal(lost.error());
     for (const auto &key : *lost) {
       task_ref ref;
@@ -222,7 +215,7 @@ private:
       seen_throttled_ = p.throttled;
       cut_to = p.rate_limit;
     }
-    auto r = journal_call([&] { return j_.share_rate(opts_.max_requests_per_second, cut_to); });
+    auto r = j_.share_rate(opts_.max_requests_per_second, cut_to);
     if (!r) return set_fatal(r.error());
     pool_.set_rate_cap(*r);
   }
@@ -246,7 +239,7 @@ private:
     if (room == 0 || waiting >= round) return;
     want_more = true;
     const std::size_t want = std::min(room, 2 * round - waiting);
-    auto got = journal_call([&] { return j_.claim(want); });
+    auto got = j_.claim(want);
     if (!got) return set_fatal(got.error());
     std::size_t fresh = 0;
     for (auto &c : *got)
@@ -291,7 +284,7 @@ private:
       }
     }
     if (give_back) {
-      if (auto r = journal_call([&] { return j_.release(c); }); !r) set_fatal(r.error());
+      if (auto r = j_.release(c); !r) set_fatal(r.error());
       return false;
     }
     const input_history &h = c.history;
@@ -342,7 +335,7 @@ private:
     jb.rep.task_id = id;
     ++jb.rep.submissions;
     if (c.history.submissions + jb.rep.submissions > 1) jb.rep.resubmitted = true;
-    auto ok = journal_call([&] { return j_.submitted(c, id, unix_now()); });
+    auto ok = j_.submitted(c, id, unix_now());
     if (!ok) {
       set_fatal(ok.error());
       return ok.error(); // without the record a crash would lose the id: stop here
@@ -380,7 +373,7 @@ private:
       e.output = r->path.string();
       e.size = d->size;
       e.sha256 = d->sha256;
-      auto ok = journal_call([&] { return j_.finish(c, e, *json); });
+      auto ok = j_.finish(c, e, *json);
       if (!ok) {
         set_fatal(ok.error());
         jb.rep.failure = ok.error();
@@ -395,7 +388,7 @@ private:
     if (failed()) return give_back(jb, c, err);
     if (err.kind() == error_kind::not_found && jb.expiries++ == 0) {
       // Gone (expired, or lost by the service): submit again, once per run.
-      auto ok = journal_call([&] { return j_.fail(c, record(journal_entry::event::expired, jb)); });
+      auto ok = j_.fail(c, record(journal_entry::event::expired, jb));
       if (!ok) return fatal_report(jb, ok.error());
       if (!*ok) return lose(jb);
       return relaunch(jb);
@@ -404,7 +397,7 @@ private:
       ++jb.errors;
       if (jb.errors > opts_.resubmit) return fail_for_good(jb, c, err);
       journal_entry e = failed_record(jb, err, false);
-      auto ok = journal_call([&] { return j_.fail(c, e); });
+      auto ok = j_.fail(c, e);
       if (!ok) return fatal_report(jb, ok.error());
       if (!*ok) return lose(jb);
       return relaunch(jb);
@@ -430,7 +423,7 @@ private:
   }
 
   void fail_for_good(job &jb, const input_claim &c, const error &err) {
-    auto ok = journal_call([&] { return j_.fail(c, failed_record(jb, err, true)); });
+    auto ok = j_.fail(c, failed_record(jb, err, true));
     if (!ok) return fatal_report(jb, ok.error());
     if (!*ok) return lose(jb);
     jb.rep.failure = err;
@@ -440,7 +433,7 @@ private:
   // Not this worker's to finish (deadline, network, auth, cancelled, a
   // local file): the input goes back for any worker, its task id kept.
   void give_back(job &jb, const input_claim &c, const error &err) {
-    auto ok = journal_call([&] { return j_.release(c); });
+    auto ok = j_.release(c);
     if (!ok && !failed()) set_fatal(ok.error());
     if (err.kind() != error_kind::cancelled) {
       std::lock_guard<std::mutex> lk(m_);
@@ -490,7 +483,7 @@ private:
 
   // No input open (but those this worker gave back) and none claimed.
   bool batch_over() {
-    auto n = journal_call([&] { return j_.counts(); });
+    auto n = j_.counts();
     if (!n) {
       set_fatal(n.error());
       return false;
@@ -549,7 +542,6 @@ private:
 
   mutable std::mutex m_; // jobs_, their flagged fields, fatal_, counts
   std::condition_variable cv_;
-  std::mutex journal_m_;
   mutable std::mutex report_m_;
   std::map<std::string, std::unique_ptr<job>> jobs_;
   std::set<std::string> released_;

@@ -38,7 +38,9 @@ struct shared_counts {
 /// transaction; every call that names a claim commits only while the input is
 /// still held by this worker at that attempt, and otherwise answers
 /// `false` (the lease lapsed and someone else may hold it now) without
-/// changing anything.
+/// changing anything. Thread-safe: a worker calls it from the pool's
+/// threads at once (submitted(), finish(), fail() as tasks end), so an
+/// implementation may commit concurrent writes together (pg_journal does).
 class shared_journal {
 public:
   virtual ~shared_journal() = default;
