@@ -463,7 +463,7 @@ TEST_CASE("CLI batch whose journal cannot be opened: exit 9 before its first req
   const auto in = make_inputs(tmp.path / "in", 3);
   // Each would be a billed submission left running if the journal failed after it.
   // A missing folder fails the open; a file where a folder should be, the read.
-  for (const fs::path journal : {tmp.path / "missing" / "journal", in / "s0.png" / "journal"}) {
+  for (const fs::path &journal : {tmp.path / "missing" / "journal", in / "s0.png" / "journal"}) {
     auto r = run_cli(against(emu, {"run", "recognize-table", "--inputs", in.string(), "--out-dir",
                                    (tmp.path / "out").string(), "--journal", journal.string()}));
     CHECK(r.code == 9);
