@@ -23,6 +23,9 @@ void make_out_dir(const std::string &dir) {
   if (ec)
     throw command_failure{
         error(error_kind::io, "cannot create --out-dir " + dir + ": " + ec.message())};
+  // Found now, not after each input's submission was paid for.
+  if (const int err = detail::folder_writable(dir); err != 0)
+    throw command_failure{detail::io_error("cannot write in --out-dir " + dir, err)};
 }
 
 std::vector<std::string> read_ids(const std::string &path) {

@@ -23,7 +23,8 @@ struct command_failure {
 /// The whole file at @p path; a command_failure of kind io naming it otherwise.
 std::string read_file(const std::string &path);
 
-/// Creates the --out-dir folder @p dir (and its parents) if needed.
+/// Creates the --out-dir folder @p dir (and its parents) if needed, and
+/// fails (io) unless a file can be written in it.
 void make_out_dir(const std::string &dir);
 
 /// The ids of a batch: one per line; blank lines and # comments skipped.

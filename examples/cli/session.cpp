@@ -3,8 +3,7 @@
 #include "exit_codes.hpp"
 
 #include <taskfetch/check_options.hpp>
-#include <taskfetch/detail/proxy.hpp>
-#include <taskfetch/detail/url.hpp>
+#include <taskfetch/detail/target.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -42,17 +41,18 @@ options make_options(const args &a) {
   // --proxy and --noproxy override the environment, as curl's do.
   if (auto p = a.value("--proxy")) o.proxy(*p);
   if (auto n = a.value("--noproxy")) o.no_proxy(*n);
-  if (auto ok = check_options(o); !ok) throw usage_error{ok.error().message()};
+  // The CLI's own transport's refusals too (https without OpenSSL).
+  if (auto ok = check_options<cli_client::transport_type>(o); !ok)
+    throw usage_error{ok.error().message()};
   return o;
 }
 
 std::string proxy_note(const options &o) {
-  auto u = detail::parse_url(o.base_url());
-  if (!u) return "proxy: none";
-  auto route = detail::resolve_proxy(o.proxy(), *u, detail::system_env);
-  if (!route || !*route) return "proxy: none (direct to " + u->host + ")";
-  return "proxy: " + (*route)->label() + " (from " +
-         ((*route)->source == "options" ? std::string("--proxy") : (*route)->source) + ")";
+  auto t = detail::resolve_target(transport_settings_for(o));
+  if (!t) return "proxy: none";
+  if (!t->proxy) return "proxy: none (direct to " + t->url.host + ")";
+  return "proxy: " + t->proxy->label() + " (from " +
+         (t->proxy->source == "options" ? std::string("--proxy") : t->proxy->source) + ")";
 }
 
 int report(progress &out, const std::string &what, const error &e) {

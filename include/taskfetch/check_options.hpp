@@ -4,8 +4,7 @@
 /// error before any connection.
 #pragma once
 
-#include <taskfetch/detail/proxy.hpp>
-#include <taskfetch/detail/url.hpp>
+#include <taskfetch/detail/target.hpp>
 #include <taskfetch/options.hpp>
 #include <taskfetch/result.hpp>
 
@@ -17,10 +16,17 @@ namespace taskfetch {
 /// decided without DNS) unless allow_insecure_http(); a proxy, from @p o or
 /// from the environment, that does not parse. Sends nothing.
 inline result<void> check_options(const options &o) {
-  auto u = detail::checked_base_url(o.base_url(), o.allow_insecure_http());
-  if (!u) return u.error();
-  if (auto route = detail::resolve_proxy(o.proxy(), *u, detail::system_env); !route)
-    return route.error();
+  if (auto t = detail::resolve_target(transport_settings_for(o)); !t) return t.error();
+  return {};
+}
+
+/// @brief check_options() as @p Transport's first request would fail, its
+/// refusal of https included (httplib_transport built without OpenSSL):
+/// `check_options<httplib_transport>(o)`. @p Transport names the reason in
+/// a static `no_https` (nullptr when it has TLS).
+template <class Transport> result<void> check_options(const options &o) {
+  if (auto t = detail::resolve_target(transport_settings_for(o), Transport::no_https); !t)
+    return t.error();
   return {};
 }
 

@@ -9,6 +9,15 @@
 
 using namespace it;
 
+namespace {
+/// A new folder @p dir of @p n small inputs s0.png, s1.png...
+fs::path make_inputs(const fs::path &dir, int n) {
+  fs::create_directories(dir);
+  for (int i = 0; i < n; ++i) std::ofstream(dir / ("s" + std::to_string(i) + ".png")) << i;
+  return dir;
+}
+} // namespace
+
 TEST_CASE("CLI exit 0: fetch writes exactly the result's bytes, to -o or stdout") {
   emulator emu(fast_emulator());
   REQUIRE(emu.start());
@@ -337,9 +346,7 @@ TEST_CASE("CLI batch on the pool: --verbose logs each request, --rate and --max-
   emulator emu(timed_emulator(100ms, 100ms));
   REQUIRE(emu.start());
   temp_dir tmp;
-  const auto in = tmp.path / "in";
-  fs::create_directories(in);
-  for (int i = 0; i < 12; ++i) std::ofstream(in / ("s" + std::to_string(i) + ".png")) << i;
+  const auto in = make_inputs(tmp.path / "in", 12);
   auto r = run_cli(against(emu, {"run", "recognize-table", "--inputs", in.string(), "--out-dir",
                                  (tmp.path / "out").string(), "--max-outstanding", "3", "--rate",
                                  "50", "--verbose"}));
@@ -378,9 +385,7 @@ TEST_CASE("CLI batch on a terminal: one live progress line, report lines each on
   emulator emu(timed_emulator(100ms, 200ms));
   REQUIRE(emu.start());
   temp_dir tmp;
-  const auto in = tmp.path / "in";
-  fs::create_directories(in);
-  for (int i = 0; i < 6; ++i) std::ofstream(in / ("s" + std::to_string(i) + ".png")) << i;
+  const auto in = make_inputs(tmp.path / "in", 6);
   std::string cmd = std::string("'") + TASKFETCH_CLI_PATH + "'";
   for (const auto &arg : against(emu, {"run", "recognize-table", "--inputs", in.string(),
                                        "--out-dir", (tmp.path / "out").string()}))
@@ -421,9 +426,7 @@ TEST_CASE("CLI batch stopped by SIGTERM: exit 130 within 2 s with its summary; a
   emulator emu(timed_emulator(300ms, 1500ms)); // the tasks outlive the first run
   REQUIRE(emu.start());
   temp_dir tmp;
-  const auto in = tmp.path / "in";
-  fs::create_directories(in);
-  for (int i = 0; i < 6; ++i) std::ofstream(in / ("s" + std::to_string(i) + ".png")) << i;
+  const auto in = make_inputs(tmp.path / "in", 6);
   const std::vector<std::string> args =
       against(emu, {"run", "recognize-table", "--inputs", in.string(), "--out-dir",
                     (tmp.path / "out").string()});
@@ -449,5 +452,30 @@ TEST_CASE("CLI batch stopped by SIGTERM: exit 130 within 2 s with its summary; a
   CHECK(r.code == 0);
   CHECK(r.out.find("summary\tdone=6\tfailed=0") != std::string::npos);
   CHECK(submits() == 6);
+}
+#endif
+
+#ifdef TASKFETCH_CLI_PATH
+TEST_CASE("CLI batch whose journal cannot be opened: exit 9 before its first request") {
+  emulator emu(timed_emulator(0ms, 0ms));
+  REQUIRE(emu.start());
+  temp_dir tmp;
+  const auto in = make_inputs(tmp.path / "in", 3);
+  // Each would be a billed submission left running if the journal failed after it.
+  // A missing folder fails the open; a file where a folder should be, the read.
+  for (const fs::path &journal : {tmp.path / "missing" / "journal", in / "s0.png" / "journal"}) {
+    auto r = run_cli(against(emu, {"run", "recognize-table", "--inputs", in.string(), "--out-dir",
+                                   (tmp.path / "out").string(), "--journal", journal.string()}));
+    CHECK(r.code == 9);
+    CHECK_MESSAGE(r.err.find(" the journal " + journal.string()) != std::string::npos, r.err);
+    CHECK(r.out.find("summary") == std::string::npos); // no input was tried
+    CHECK(emu.log().empty());                          // not even the token
+  }
+  // No credentials: refused before the token request, every input unsent.
+  auto r = run_cli({"run", "recognize-table", "--inputs", in.string(), "--out-dir",
+                    (tmp.path / "out").string(), "--base-url", emu.base_url()});
+  CHECK(r.code == 5);
+  CHECK_MESSAGE(r.out.find("failed\tauth\tsubmit: no credentials") != std::string::npos, r.out);
+  CHECK(emu.log().empty());
 }
 #endif

@@ -114,8 +114,12 @@ TEST_CASE("connection pool: a connection that could not be made frees its slot")
   CHECK(p.idle() == 0);
   CHECK_THROWS_AS(pool::lease(p, []() -> conn { throw std::runtime_error("no memory"); }),
                   std::runtime_error);
+  CHECK(p.opened() == 0); // neither attempt made a connection
   maker make;
-  pool::lease l(p, [&] { return make(); });
+  pool::lease l(p, [&] {
+    CHECK(p.opened() == 0); // not counted before it exists
+    return make();
+  });
   CHECK(*l.get() == 1);
-  CHECK(p.opened() == 3);
+  CHECK(p.opened() == 1);
 }

@@ -48,6 +48,24 @@ TEST_CASE("inputs and results that cannot be read are io errors naming them") {
   check_io(bad_hash.error(), there, EIO);
 }
 
+TEST_CASE("folder_writable: 0 where a file can be written, else the errno that says why") {
+  temp_dir d("writable");
+  CHECK(detail::folder_writable(d.path) == 0);
+  CHECK(detail::folder_writable(d.path / "missing") == ENOENT);
+  std::size_t before = 0;
+  for (const auto &e : fs::directory_iterator(d.path)) before += e.exists();
+  CHECK(before == 0); // the probe leaves nothing behind
+  {
+    file_fault ro(file_call::open,
+                  EROFS); // a read-only disk (CI runs as root: chmod refuses nothing)
+    CHECK(detail::folder_writable(d.path) == EROFS);
+  }
+  {
+    file_fault none(file_call::open, EOPNOTSUPP); // no O_TMPFILE: access(2) decides
+    CHECK(detail::folder_writable(d.path) == 0);
+  }
+}
+
 using ut::test_client;
 
 TEST_CASE(
@@ -128,4 +146,36 @@ TEST_CASE(
   REQUIRE(fourth);
   CHECK(fourth->done == 1);
   CHECK(next_id == 5);
+}
+
+TEST_CASE("run_inputs: a journal that cannot be opened fails the run before any request") {
+  temp_dir d("runner-nojournal");
+  std::ofstream(d.path / "a.png") << "a";
+  const std::vector<batch_input> ins{{"a.png", d.path / "a.png", d.path / "a.png.csv"}};
+  testing::scripted_transport net;
+  testing::manual_clock clock;
+  test_client api(options{}.credentials("id", "secret"), net, standard_retry{}, clock);
+  net.on(
+      http_method::post, "/v5.0/ocr/RecognizeTable",
+      [](const request &) { return testing::scripted_reply::text(200, "task-1"); },
+      testing::scripted_transport::forever);
+  // Its folder does not exist: load() finds no journal yet, open() fails.
+  const fs::path where = d.path / "missing" / "journal";
+  file_journal j(where);
+  auto read = [](const fs::path &p) -> result<image_input> {
+    auto bytes = detail::read_whole_file(p);
+    if (!bytes) return std::move(bytes.error());
+    return image_input{std::move(*bytes), std::nullopt};
+  };
+  std::size_t reports = 0;
+  run_options ro;
+  ro.own_threads = false;
+  ro.now = [&] { return clock.wall_now(); };
+  auto sum = run_inputs<endpoints::recognize_table>(
+      api, ins, j, read, [&](const input_report &) { ++reports; }, ro);
+  REQUIRE_FALSE(sum);
+  check_io(sum.error(), where, ENOENT);
+  CHECK(net.requests().empty()); // not even the token
+  CHECK(reports == 0);
+  CHECK_FALSE(fs::exists(d.path / "a.png.csv"));
 }

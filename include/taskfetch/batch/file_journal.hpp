@@ -141,6 +141,13 @@ public:
     return out;
   }
 
+  /// @brief Opens (or creates) the file for appending: a missing folder,
+  /// no permission or a read-only disk fails here, not at the first record.
+  result<void> open() override {
+    std::lock_guard<std::mutex> lk(m_);
+    return open_locked();
+  }
+
   /// @brief Appends one record and returns once it is durable. Records
   /// appended meanwhile by other threads share one fsync (group commit), so
   /// a batch's submissions are not capped at one per fsync.

@@ -38,6 +38,10 @@ public:
   virtual result<std::vector<journal_entry>> load() = 0;
   /// @brief Adds a record durably.
   virtual result<void> append(const journal_entry &e) = 0;
+  /// @brief Readies append() (a file journal opens or creates its file).
+  /// A run calls it before its first request: a journal that cannot be
+  /// written must fail the run before any submission is paid for.
+  virtual result<void> open() { return {}; }
 };
 
 } // namespace taskfetch

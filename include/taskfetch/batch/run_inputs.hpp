@@ -95,7 +95,8 @@ struct run_summary {
 /// @param make_input reads a file into the endpoint's input (result<input>);
 ///        called on a worker when the input's task is admitted
 /// @param on_report called once per input, one call at a time
-/// @return the totals, or an error when the journal cannot be read
+/// @return the totals, or an error when the journal cannot be read, or
+///         cannot be opened for writing (then no request was sent)
 ///
 /// Order of durable steps per input: POST; journal "submitted" (durable
 /// before the first poll); wait and stream the result to a temporary file;
@@ -205,6 +206,10 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
                               decoders::to_file{in.output}, std::move(co), done);
   };
 
+  // Decide every input before acting: whether any will send a request is
+  // known only then, and the journal must open before the first one.
+  std::vector<rerun_action> actions(inputs.size());
+  bool sends = false;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     job &jb = jobs[i];
     const batch_input &in = inputs[i];
@@ -218,7 +223,18 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
       auto d = detail::sha256_file(h.output.empty() ? in.output : std::filesystem::path(h.output));
       return d && d->size == h.size && d->sha256 == h.sha256;
     };
-    switch (rerun_action_of(h, unix_now(), opts.retention, intact)) {
+    actions[i] = rerun_action_of(h, unix_now(), opts.retention, intact);
+    sends = sends || actions[i] == rerun_action::poll || actions[i] == rerun_action::submit;
+  }
+  // A journal that cannot be written would fail each input only after its
+  // submission was paid for and its task left running: fail the run first.
+  if (sends)
+    if (auto o = j.open(); !o) return o.error();
+
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    job &jb = jobs[i];
+    const input_history &h = jb.h;
+    switch (actions[i]) {
     case rerun_action::skip:
       jb.rep.outcome = input_outcome::skipped;
       jb.rep.task_id = h.task_id;

@@ -42,6 +42,9 @@ public:
         pool_.give_back(Conn{});
         throw;
       }
+      // Counted once it exists: a make() that threw or came back empty
+      // opened nothing.
+      if (conn_) pool_.made();
     }
     ~lease() { pool_.give_back(std::move(conn_)); }
     lease(const lease &) = delete;
@@ -82,13 +85,15 @@ private:
       --waiting_;
     }
     ++in_use_;
-    if (idle_.empty()) {
-      ++opened_;
-      return false;
-    }
+    if (idle_.empty()) return false;
     conn = std::move(idle_.back());
     idle_.pop_back();
     return true;
+  }
+
+  void made() {
+    std::lock_guard<std::mutex> lk(m_);
+    ++opened_;
   }
 
   void give_back(Conn conn) {

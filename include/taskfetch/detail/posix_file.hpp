@@ -147,6 +147,21 @@ inline int close_file(int fd) noexcept {
   return ::close(fd);
 }
 
+/// 0 when a new file can be written in @p dir, else the errno that says why
+/// (EROFS, EACCES, ENOENT): an unnamed file where the system has them (the
+/// very call a result's file makes, and it leaves nothing), access(2) elsewhere.
+inline int folder_writable(const std::filesystem::path &dir) noexcept {
+  errno = 0;
+  const int fd = open_unnamed(dir);
+  if (fd >= 0) {
+    (void)close_file(fd);
+    return 0;
+  }
+  // No O_TMPFILE here (old kernel: EISDIR; file system: EOPNOTSUPP).
+  if (errno != 0 && errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) return errno;
+  return ::access(dir.c_str(), W_OK | X_OK) == 0 ? 0 : errno;
+}
+
 /// rename(2); 0, or -1 with errno.
 inline int rename_file(const std::filesystem::path &from,
                        const std::filesystem::path &to) noexcept {

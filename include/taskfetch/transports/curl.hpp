@@ -8,6 +8,7 @@
 
 #include <taskfetch/detail/connection_pool.hpp>
 #include <taskfetch/detail/proxy.hpp>
+#include <taskfetch/detail/target.hpp>
 #include <taskfetch/detail/url.hpp>
 #include <taskfetch/http.hpp>
 #include <taskfetch/transport_settings.hpp>
@@ -66,19 +67,17 @@ public:
   /// @brief A transport for @p o. A bad base URL is reported by send().
   explicit curl_transport(transport_settings o) : s_(std::make_unique<shared>(std::move(o))) {
     detail::curl_global_once();
-    auto u = detail::checked_base_url(s_->opts.base_url, s_->opts.allow_insecure_http);
-    if (!u) {
-      s_->config_error = u.error();
+    auto t = detail::resolve_target(s_->opts, no_https);
+    if (!t) {
+      s_->config_error = t.error();
       return;
     }
-    s_->root = detail::origin_of(*u) + u->path_prefix;
-    auto route = detail::resolve_proxy(s_->opts.proxy, *u, detail::system_env);
-    if (!route) {
-      s_->config_error = route.error();
-      return;
-    }
-    s_->proxy = std::move(*route);
+    s_->root = detail::origin_of(t->url) + t->url.path_prefix;
+    s_->proxy = std::move(t->proxy);
   }
+
+  /// @brief libcurl offers https whenever it was built with TLS (Debian's is).
+  static constexpr const char *no_https = nullptr;
 
   /// @brief Sends @p req; the answer's head and body go to @p h as they
   /// arrive (the transport requirement, docs/policies.md).

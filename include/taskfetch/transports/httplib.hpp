@@ -7,6 +7,7 @@
 #include <taskfetch/detail/base64.hpp>
 #include <taskfetch/detail/connection_pool.hpp>
 #include <taskfetch/detail/proxy.hpp>
+#include <taskfetch/detail/target.hpp>
 #include <taskfetch/detail/url.hpp>
 #include <taskfetch/http.hpp>
 #include <taskfetch/transport_settings.hpp>
@@ -245,29 +246,26 @@ class httplib_transport {
 public:
   /// @brief A transport for @p o. A bad base URL is reported by send().
   explicit httplib_transport(transport_settings o) : s_(std::make_unique<shared>(std::move(o))) {
-    auto u = detail::checked_base_url(s_->opts.base_url, s_->opts.allow_insecure_http);
-    if (!u) {
-      s_->config_error = u.error();
+    auto t = detail::resolve_target(s_->opts, no_https);
+    if (!t) {
+      s_->config_error = t.error();
       return;
     }
-#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
-    if (u->scheme == "https") {
-      s_->config_error = error(error_kind::invalid_argument,
-                               "cpp-httplib was built without OpenSSL: https unavailable");
-      return;
-    }
-#endif
-    s_->tls = u->scheme == "https";
-    s_->host = u->host;
-    s_->port = u->port;
-    s_->prefix = u->path_prefix;
-    auto route = detail::resolve_proxy(s_->opts.proxy, *u, detail::system_env);
-    if (!route) {
-      s_->config_error = route.error();
-      return;
-    }
-    s_->proxy = std::move(*route);
+    s_->tls = t->url.scheme == "https";
+    s_->host = t->url.host;
+    s_->port = t->url.port;
+    s_->prefix = t->url.path_prefix;
+    s_->proxy = std::move(t->proxy);
   }
+
+  /// @brief Why https is refused (cpp-httplib built without OpenSSL), or
+  /// nullptr: check_options<httplib_transport>() refuses the same at once.
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+  static constexpr const char *no_https = nullptr;
+#else
+  static constexpr const char *no_https =
+      "cpp-httplib was built without OpenSSL: https unavailable";
+#endif
 
   /// @brief Sends @p req; the answer's head and body go to @p h as they
   /// arrive. Success means the whole answer was delivered, whatever its
