@@ -2,6 +2,7 @@
 
 #include "endpoints.hpp"
 #include "exit_codes.hpp"
+#include "interrupt.hpp"
 
 namespace taskfetch::cli {
 
@@ -10,8 +11,10 @@ int cmd_cancel(session &s, const args &a) {
   return with_endpoint(a.positional[0], [&](auto ep) {
     using E = decltype(ep);
     cli_client api(s.opts);
-    auto r = api.template cancel<E>(a.positional[1]);
-    if (!r) return report(s.out, "cancel", r.error());
+    call_options co;
+    interrupt_watch interrupt(co);
+    auto r = api.template cancel<E>(a.positional[1], co);
+    if (!r) return interrupt.exit_code(report(s.out, "cancel", r.error()));
     return int(exit_ok);
   });
 }

@@ -32,9 +32,21 @@ inline omr_format format_of(const args &a) {
   throw usage_error{"--format must be csv, json or xml"};
 }
 
+/// --omr-file and --format describe an OMR submission: refused (exit 2) for
+/// any other endpoint rather than ignored, as the help lists them for it.
+template <class E> void refuse_omr_options(const args &a) {
+  if constexpr (!std::is_same_v<typename endpoint_traits<E>::input, omr_input>) {
+    for (const char *o : {"--omr-file", "--format"})
+      if (a.value(o))
+        throw usage_error{std::string(o) + " applies to recognize-template only, not " +
+                          std::string(E::name)};
+  }
+}
+
 /// The endpoint's submit input but its image: for OMR the --omr-file pattern
 /// (read here, so a batch reads it once) and --format.
 template <class E> typename endpoint_traits<E>::input input_settings(const args &a) {
+  refuse_omr_options<E>(a);
   typename endpoint_traits<E>::input in;
   if constexpr (std::is_same_v<decltype(in), omr_input>) {
     auto pattern = a.value("--omr-file");
@@ -66,6 +78,7 @@ typename endpoint_traits<E>::input make_input(const args &a, const std::string &
 
 /// The file extension for E's result: chosen by us, never by the server.
 template <class E> std::string extension_of(const args &a) {
+  refuse_omr_options<E>(a);
   if constexpr (std::is_same_v<E, endpoints::recognize_template>) {
     if (auto f = a.value("--format")) {
       (void)format_of(a);

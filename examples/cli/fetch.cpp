@@ -4,6 +4,7 @@
 #include "endpoints.hpp"
 #include "exit_codes.hpp"
 #include "files.hpp"
+#include "interrupt.hpp"
 
 #include <taskfetch/batch/fetch_batch.hpp>
 #include <taskfetch/decoders.hpp>
@@ -24,18 +25,23 @@ namespace {
 
 /// fetch ENDPOINT TASK_ID [-o FILE] [--sync]
 template <class E> int fetch_one(session &s, const args &a, const std::string &id) {
+  refuse_omr_options<E>(a);
   cli_client api(s.opts);
   auto co = s.out.hooks("task " + id);
+  interrupt_watch interrupt(co);
+  const auto failed = [&](const error &e) {
+    return interrupt.exit_code(report(s.out, "fetch " + id, e));
+  };
   if (auto path = a.value("-o")) {
     auto r = api.template fetch<E>(id, decoders::to_file{*path, file_durability(a)}, co);
-    if (!r) return report(s.out, "fetch " + id, r.error());
+    if (!r) return failed(r.error());
     s.out.done();
     s.out.debug("wrote " + std::to_string(r->size) + " bytes to " + *path);
     return int(exit_ok);
   }
   // stdout cannot take bytes back, so the result is held until it is whole.
   auto r = api.template fetch<E>(id, decoders::bytes{}, co);
-  if (!r) return report(s.out, "fetch " + id, r.error());
+  if (!r) return failed(r.error());
   s.out.done();
   if (auto w = write_stdout(*r); !w) return report(s.out, "fetch " + id, w.error());
   return int(exit_ok);
@@ -49,7 +55,7 @@ template <class E> int fetch_batch_cmd(session &s, const args &a) {
   make_out_dir(*dir);
   batch_options bo = batch_bounds(s, a);
   bo.on_progress = s.out.batch_line(ids.size());
-  batch_interrupt interrupt(bo);
+  interrupt_watch interrupt(bo.per_task);
   cli_client api(s.opts);
   const std::string ext = extension_of<E>(a);
   std::vector<error_kind> kinds;

@@ -4,6 +4,7 @@
 #include "endpoints.hpp"
 #include "exit_codes.hpp"
 #include "files.hpp"
+#include "interrupt.hpp"
 
 #include <taskfetch/batch/file_journal.hpp>
 #include <taskfetch/batch/run_inputs.hpp>
@@ -129,7 +130,7 @@ int run_batch_inputs(session &s, const args &a) {
   make_out_dir(*dir);
   const auto paths = list_inputs(*a.value("--inputs"));
   batch_options bo = batch_bounds(s, a);
-  batch_interrupt interrupt(bo); // before ro.per_task copies bo's cancel token
+  interrupt_watch interrupt(bo.per_task); // before ro.per_task copies its cancel token
   run_options ro;
   ro.jobs = bo.jobs;
   ro.max_outstanding = bo.max_outstanding;
@@ -215,9 +216,10 @@ int cmd_run(session &s, const args &a) {
     using E = decltype(ep);
     auto in = make_input<E>(a, a.positional[1]);
     cli_client api(s.opts);
-    auto r =
-        api.template run<E>(in, decoders::to_file{*out, file_durability(a)}, s.out.hooks("run"));
-    if (!r) return report(s.out, "run", r.error());
+    auto co = s.out.hooks("run");
+    interrupt_watch interrupt(co);
+    auto r = api.template run<E>(in, decoders::to_file{*out, file_durability(a)}, co);
+    if (!r) return interrupt.exit_code(report(s.out, "run", r.error()));
     s.out.done();
     return int(exit_ok);
   });

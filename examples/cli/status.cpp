@@ -2,6 +2,7 @@
 
 #include "endpoints.hpp"
 #include "exit_codes.hpp"
+#include "interrupt.hpp"
 
 #include <cstdio>
 #include <string>
@@ -13,8 +14,10 @@ int cmd_status(session &s, const args &a) {
   return with_endpoint(a.positional[0], [&](auto ep) {
     using E = decltype(ep);
     cli_client api(s.opts);
-    auto st = api.template status<E>(a.positional[1]);
-    if (!st) return report(s.out, "status", st.error());
+    call_options co;
+    interrupt_watch interrupt(co);
+    auto st = api.template status<E>(a.positional[1], co);
+    if (!st) return interrupt.exit_code(report(s.out, "status", st.error()));
     std::printf("%s\t%s\n", std::string(to_string(st->state)).c_str(), st->word.c_str());
     for (const auto &m : st->messages) std::fprintf(stderr, "  service: %s\n", m.c_str());
     switch (st->state) {

@@ -2,6 +2,7 @@
 
 #include "endpoints.hpp"
 #include "exit_codes.hpp"
+#include "interrupt.hpp"
 
 #include <cstdio>
 
@@ -13,8 +14,10 @@ int cmd_submit(session &s, const args &a) {
     using E = decltype(ep);
     auto in = make_input<E>(a, a.positional[1]);
     cli_client api(s.opts);
-    auto id = api.template submit<E>(in);
-    if (!id) return report(s.out, "submit", id.error());
+    call_options co;
+    interrupt_watch interrupt(co);
+    auto id = api.template submit<E>(in, co);
+    if (!id) return interrupt.exit_code(report(s.out, "submit", id.error()));
     std::printf("%s\n", id->c_str());
     return int(exit_ok);
   });

@@ -87,6 +87,24 @@ TEST_CASE("CLI exit 2: usage errors and refused input, before any request") {
   CHECK(run_cli({"fetch", "recognize-table", "x", "--deadline", "soon"}).code == 2);
   CHECK(run_cli({"fetch", "recognize-table", "x", "--timeout", "soon"}).code == 2);
   CHECK(run_cli({"fetch", "recognize-table", "x", "--deadline", "2", "--timeout", "2"}).code == 2);
+  // The help lists --omr-file and --format for recognize-template: elsewhere
+  // they are refused, not ignored.
+  temp_dir tmp;
+  const auto img = tmp.path / "s.png";
+  std::ofstream(img) << "img";
+  const auto at_service = emu.requests();
+  for (const std::vector<std::string> &bad :
+       {std::vector<std::string>{"submit", "recognize-table", img.string(), "--omr-file", "x"},
+        std::vector<std::string>{"run", "djvu2pdf", img.string(), "--format", "json", "-o",
+                                 (tmp.path / "o").string()},
+        std::vector<std::string>{"run", "recognize-table", "--inputs", tmp.path.string(),
+                                 "--out-dir", (tmp.path / "out").string(), "--format", "xml"},
+        std::vector<std::string>{"fetch", "recognize-table", "some-id", "--format", "json"}}) {
+    auto r = run_cli(against(emu, bad));
+    CHECK_MESSAGE(r.code == 2, bad[0] << " " << bad[1]);
+    CHECK_MESSAGE(r.err.find("applies to recognize-template only") != std::string::npos, r.err);
+  }
+  CHECK(emu.requests() == at_service);
 }
 
 TEST_CASE("CLI emulate: --omr-words, --rate-limit, --max-running, --threads, --port 0") {
@@ -452,6 +470,53 @@ TEST_CASE("CLI batch stopped by SIGTERM: exit 130 within 2 s with its summary; a
   CHECK(r.code == 0);
   CHECK(r.out.find("summary\tdone=6\tfailed=0") != std::string::npos);
   CHECK(submits() == 6);
+}
+#endif
+
+#ifdef TASKFETCH_CLI_PATH
+TEST_CASE("CLI single commands stopped by SIGINT or SIGTERM: exit 130 within 2 s, as the help "
+          "promises") {
+  emulator emu(timed_emulator(60s, 0ms)); // nothing finishes while the test runs
+  REQUIRE(emu.start());
+  temp_dir tmp;
+  const auto in = make_inputs(tmp.path / "in", 1) / "s0.png";
+  auto requests = [&](const std::string &kind) {
+    std::size_t n = 0;
+    for (const auto &r : emu.log()) n += r.kind == kind;
+    return n;
+  };
+  auto submitted = run_cli(against(emu, {"submit", "recognize-table", in.string()}));
+  REQUIRE(submitted.code == 0);
+  const std::string id = submitted.out.substr(0, submitted.out.find('\n'));
+  struct step {
+    std::vector<std::string> args;
+    int sig;
+    std::string waits_on; // the request kind that shows the command is waiting
+  };
+  for (const step &st :
+       {step{{"fetch", "recognize-table", id, "-o", (tmp.path / "a.csv").string()},
+             SIGTERM,
+             "fetch"},
+        step{{"fetch", "recognize-table", id}, SIGINT, "fetch"},
+        step{{"run", "recognize-table", in.string(), "-o", (tmp.path / "b.csv").string()},
+             SIGINT,
+             "fetch"}}) {
+    const std::size_t before = requests(st.waits_on);
+    const pid_t pid = spawn_cli(against(emu, st.args), tmp.path / "out", tmp.path / "err");
+    // Real waiting here (a child process): until its first poll found it pending.
+    for (int i = 0; i < 500 && requests(st.waits_on) == before; ++i)
+      std::this_thread::sleep_for(10ms);
+    REQUIRE_MESSAGE(requests(st.waits_on) > before, st.args[0]);
+    const auto t0 = std::chrono::steady_clock::now();
+    ::kill(pid, st.sig);
+    // Exited with 130, not killed by the signal (wait_exit would say 130 for SIGINT too).
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    CHECK_MESSAGE(WIFEXITED(status), st.args[0] << ": killed by signal " << WTERMSIG(status));
+    CHECK_MESSAGE(WEXITSTATUS(status) == 130, st.args[0] << ": " << slurp(tmp.path / "err"));
+    CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+  }
 }
 #endif
 
