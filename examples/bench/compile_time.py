@@ -12,13 +12,21 @@ alternately, --runs times (so a busy machine slows them all alike):
             code comes from the taskfetch::compiled library, the file sees
             declarations only (skipped if the build has no such mode)
 
-and prints the median wall and CPU (user + system) time of each and its ratio
-to the floor. CPU time is the steadier figure on a shared machine: wall time
-also counts waiting for a core. --headers instead compiles one file per
+and prints the median wall and CPU (user + system) time of each, the least
+CPU time, and their ratios to the floor's. CPU time is the steadier figure on
+a shared machine: wall time also counts waiting for a core; the least CPU
+time is the one a busy neighbour disturbed least. --headers instead compiles one file per
 public header (`#include <h>` alone, -fsyntax-only) and prints their costs.
 
   examples/bench/compile_time.py [--runs 5] [--cxx g++] [--check 1.5]
   examples/bench/compile_time.py --headers [--runs 3]
+
+--stages adds rows between: the two dependencies' headers included and not
+used, <taskfetch/taskfetch.hpp> included and not used, and a client made but
+no fetch, so the differences say where one-fetch's time goes.
+
+--before REV adds a row: the one-fetch file against include/ as it was at
+git revision REV, compiled in the same rounds (a cut's before and after).
 
 --check R exits 1 when one-fetch's median CPU time is above R times the
 floor's. CXXFLAGS (default -std=c++17 -O2) and CXX are read from the
@@ -72,6 +80,18 @@ int main() {
 }
 """
 
+# --stages: the one-fetch file built up step by step, each step a file.
+STAGES = [
+    ("deps", "#include <httplib.h>\n#include <nlohmann/json.hpp>\nint main() { return 0; }\n"),
+    ("umbrella", "#include <taskfetch/taskfetch.hpp>\nint main() { return 0; }\n"),
+    ("client", r"""#include <taskfetch/taskfetch.hpp>
+int main() {
+  taskfetch::client api{taskfetch::options{}.credentials("id", "secret")};
+  return api.config().deadline().count() == 0;
+}
+"""),
+]
+
 
 def pkg_cflags():
     out = subprocess.run(["pkg-config", "--cflags", "cpp-httplib", "nlohmann_json"],
@@ -103,6 +123,16 @@ def load():
 
 def bench_files(args, cxx, flags, tmp):
     files = [("floor", FLOOR, []), ("one-fetch", ONE_FETCH, [])]
+    if args.stages:
+        files[1:1] = [(name, text, []) for name, text in STAGES]
+    if args.before:
+        old = os.path.join(tmp, "before")
+        os.mkdir(old)
+        archive = subprocess.run(["git", "-C", ROOT, "archive", args.before, "include"],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
+        # Found before the current tree's include/, which comes later in flags.
+        files.append(("before", ONE_FETCH, ["-I" + os.path.join(old, "include")]))
     if has_compiled_mode():
         files.append(("compiled", ONE_FETCH, ["-DTASKFETCH_COMPILED_LIB"]))
     cmds = {}
@@ -110,7 +140,7 @@ def bench_files(args, cxx, flags, tmp):
         src = os.path.join(tmp, name.replace("-", "_") + ".cpp")
         with open(src, "w") as f:
             f.write(text)
-        cmds[name] = [cxx] + flags + extra + ["-c", src, "-o", src + ".o"]
+        cmds[name] = [cxx] + extra + flags + ["-c", src, "-o", src + ".o"]
     print("compiler: %s (%s)" % (cxx, subprocess.run([cxx, "--version"], capture_output=True,
                                                       text=True).stdout.splitlines()[0]))
     print("command:  %s ... -c FILE.cpp" % " ".join([cxx] + flags))
@@ -125,13 +155,20 @@ def bench_files(args, cxx, flags, tmp):
     print("load average at end: %s" % load())
     floor_wall = statistics.median(t[0] for t in times["floor"])
     floor_cpu = statistics.median(t[1] for t in times["floor"])
-    print("\n%-10s %10s %10s %10s %10s  (medians of %d, seconds)" %
-          ("file", "wall", "x floor", "cpu", "x floor", args.runs))
+    floor_min = min(t[1] for t in times["floor"])
+    print("\n%-10s %8s %8s %8s %8s %8s %8s  (seconds; medians of %d and the least CPU)" %
+          ("file", "wall", "x floor", "cpu", "x floor", "min cpu", "x floor", args.runs))
     for name, t in times.items():
         wall = statistics.median(x[0] for x in t)
         cpu = statistics.median(x[1] for x in t)
-        print("%-10s %10.2f %10.2f %10.2f %10.2f" % (name, wall, wall / floor_wall, cpu,
-                                                    cpu / floor_cpu))
+        low = min(x[1] for x in t)
+        print("%-10s %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f" %
+              (name, wall, wall / floor_wall, cpu, cpu / floor_cpu, low, low / floor_min))
+    if args.before:
+        now = statistics.median(x[1] for x in times["one-fetch"])
+        was = statistics.median(x[1] for x in times["before"])
+        print("\none-fetch against %s: %.2f s CPU, now %.2f s (%+.1f%%)" %
+              (args.before, was, now, 100 * (now - was) / was))
     if args.check:
         ratio = statistics.median(x[1] for x in times["one-fetch"]) / floor_cpu
         verdict = "met" if ratio <= args.check else "NOT met"
@@ -184,6 +221,10 @@ def main():
     ap.add_argument("--check", type=float, default=0.0,
                     help="exit 1 if one-fetch's CPU time is above this many floors")
     ap.add_argument("--headers", action="store_true", help="the cost of each public header")
+    ap.add_argument("--stages", action="store_true",
+                    help="also the one-fetch file's steps: the dependencies' headers alone, "
+                    "taskfetch.hpp alone, a client made")
+    ap.add_argument("--before", metavar="REV", help="also one-fetch against include/ at git REV")
     ap.add_argument("--verbose", action="store_true", help="print every round")
     args = ap.parse_args()
     flags = shlex.split(os.environ.get("CXXFLAGS", "-std=c++17 -O2"))
