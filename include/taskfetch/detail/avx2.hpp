@@ -13,11 +13,16 @@
 #include <smmintrin.h>
 
 #if defined(__clang__) && __clang_major__ >= 10 && __clang_major__ <= 19 && !defined(__IMMINTRIN_H)
+#pragma clang diagnostic push
+#if __has_warning("-Wreserved-macro-identifier")
+#pragma clang diagnostic ignored "-Wreserved-macro-identifier" // the compiler's own guard
+#endif
 #define __IMMINTRIN_H
 #include <avxintrin.h>
 // after the AVX header, whose types it uses
 #include <avx2intrin.h>
 #undef __IMMINTRIN_H
+#pragma clang diagnostic pop
 #elif !defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 9 && __GNUC__ <= 14 &&               \
     !defined(_IMMINTRIN_H_INCLUDED)
 #define _IMMINTRIN_H_INCLUDED
