@@ -17,7 +17,7 @@
 // keeps the portable loop only.
 #if !defined(TASKFETCH_NO_SIMD) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define TASKFETCH_BASE64_AVX2 1
-#include <taskfetch/detail/avx2.hpp>
+#include <immintrin.h>
 #else
 #define TASKFETCH_BASE64_AVX2 0
 #endif
