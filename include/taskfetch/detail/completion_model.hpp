@@ -143,8 +143,10 @@ public:
     if (done_ == 0) {
       // A probe pending at age `proven` polls again within the bounded
       // wait; a younger task like it is not done before then either.
+      // A tenth of min_poll more, so the probe's poll (due at the same
+      // moment, maybe not yet sent) lands first.
       const double proven = oldest_pending_probe_age();
-      const double stale = t.s + proven + lateness_wait(std::max(proven, 0.0));
+      const double stale = t.s + proven + lateness_wait(std::max(proven, 0.0)) + 0.1 * p_.min_poll;
       if (proven < 0 || now >= stale) return {now + std::min(standard, bound), false};
       return {stale, true};
     }
