@@ -59,6 +59,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <queue>
 #include <random>
 #include <sstream>
 #include <string>
@@ -439,11 +440,19 @@ struct log_stats {
   std::size_t requests = 0, throttled = 0, submits = 0;
   long long first_submit = 0, last_submit = 0; // epoch ms
   std::size_t max_pending = 0; // tasks submitted and not yet finished at the service, at once
+  // How late each task's completion was seen: its last fetch (the one that
+  // found it done) minus when the service finished it; and the bound
+  // max(25% of submit to done, 1 s) exceeded by how many tasks.
+  double late_median = 0, late_worst = 0;
+  std::size_t over_bound = 0;
 };
 
-log_stats read_log(const fs::path &file, long long task_ms) {
+log_stats read_log(const fs::path &file, long long task_ms, std::size_t max_running = 0) {
   log_stats s;
   std::vector<std::pair<long long, int>> events; // +1 at submit, -1 when the task finishes
+  std::vector<std::pair<long long, std::string>>
+      submits; // arrival order, as the service takes them
+  std::map<std::string, long long> last_fetch;
   std::ifstream in(file);
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
@@ -451,17 +460,44 @@ log_stats read_log(const fs::path &file, long long task_ms) {
     ++s.requests;
     const int status = j.value("status", 0);
     if (status == 429) ++s.throttled;
-    if (j.value("kind", "") != "submit" || status != 200) continue;
     const long long t = j.value("time_ms", 0LL);
+    if (j.value("kind", "") == "fetch" && status == 200) last_fetch[j.value("task", "")] = t;
+    if (j.value("kind", "") != "submit" || status != 200) continue;
     if (s.submits++ == 0) s.first_submit = t;
     s.first_submit = std::min(s.first_submit, t);
     s.last_submit = std::max(s.last_submit, t);
+    submits.emplace_back(t, j.value("task", ""));
+  }
+  // The emulator's FIFO slots (tasks.hpp take_slot): a task starts when it
+  // arrives, or when the earliest of max_running slots frees.
+  std::stable_sort(submits.begin(), submits.end(),
+                   [](const auto &a, const auto &b) { return a.first < b.first; });
+  std::priority_queue<long long, std::vector<long long>, std::greater<>> free_at;
+  std::vector<double> late;
+  for (const auto &[t, id] : submits) {
+    long long start = t;
+    if (max_running && free_at.size() >= max_running) {
+      start = std::max(t, free_at.top());
+      free_at.pop();
+    }
+    const long long done = start + task_ms;
+    if (max_running) free_at.push(done);
     events.emplace_back(t, 1);
-    events.emplace_back(t + task_ms, -1); // no --max-running: each task takes task_ms
+    events.emplace_back(done, -1);
+    if (auto f = last_fetch.find(id); f != last_fetch.end()) {
+      const double l = std::max(0LL, f->second - done) / 1000.0;
+      late.push_back(l);
+      s.over_bound += l > std::max(0.25 * (done - t) / 1000.0, 1.0) + 0.05;
+    }
   }
   std::sort(events.begin(), events.end()); // a finish sorts before a submit at the same ms
   long long now = 0;
   for (auto &e : events) s.max_pending = std::max<std::size_t>(s.max_pending, now += e.second);
+  std::sort(late.begin(), late.end());
+  if (!late.empty()) {
+    s.late_median = late[late.size() / 2];
+    s.late_worst = late.back();
+  }
   return s;
 }
 
@@ -499,6 +535,8 @@ struct latency_scenario {
   int inputs, task_ms, rate_limit;
   bool thread_per_task; // the old batch (thread_batch_child) instead of the CLI
   latency_target target;
+  std::size_t max_running = 0; // the emulator's --max-running (0: every task at once)
+  std::string schedule;        // the CLI's --schedule ("": its default)
   struct one {
     sampled m;
     log_stats log;
@@ -556,7 +594,15 @@ int latency_main(const std::string &cli, const fs::path &base_dir, int runs, boo
   setenv("TASKFETCH_CLIENT_SECRET", "demo-secret", 1);
   std::vector<latency_scenario> sc;
   auto add = [&](std::string name, int n, int ms, int rate, bool old, latency_target t) {
-    sc.push_back({std::move(name), n, ms, rate, old, t, {}});
+    sc.push_back({std::move(name), n, ms, rate, old, t, 0, "", {}});
+  };
+  // Issue 22: both schedules on the batches it names, the service running
+  // every task at once or max_running of them.
+  auto add_schedule = [&](const std::string &schedule, int n, int ms, std::size_t running,
+                          latency_target t) {
+    std::string name = "--schedule " + schedule;
+    if (running) name += ", service runs " + std::to_string(running) + " at once";
+    sc.push_back({name, n, ms, 0, false, t, running, schedule, {}});
   };
   // The issue's targets; --quick keeps the bounds that do not scale with size.
   if (quick) {
@@ -564,12 +610,22 @@ int latency_main(const std::string &cli, const fs::path &base_dir, int runs, boo
     add("CLI defaults, service allows 100 requests/s", 200, 1000, 100, false, {0, 32, 96, 0, 0.1});
     add("thread-per-task, 8 threads (the old batch)", 100, 1000, 0, true, {});
     add("CLI defaults (task pool), same inputs", 100, 1000, 0, false, {});
+    for (const char *sch : {"learning", "standard"}) {
+      add_schedule(sch, 100, 2000, 0, {});
+      add_schedule(sch, 200, 1000, 20, {});
+    }
   } else {
     add("CLI defaults", 1000, 5000, 0, false, {10, 32, 96, 5, 0});
     add("CLI defaults, service allows 100 requests/s", 500, 2000, 100, false, {40, 0, 0, 0, 0.1});
     add("CLI defaults", 10000, 20000, 0, false, {60, 32, 128, 0, 0, true});
     add("thread-per-task, 8 threads (the old batch)", 100, 3000, 0, true, {});
     add("CLI defaults (task pool), same inputs", 100, 3000, 0, false, {});
+    for (const char *sch : {"learning", "standard"}) {
+      const bool l = std::string(sch) == "learning";
+      add_schedule(sch, 1000, 5000, 0, {l ? 8.0 : 0, 0, 0, l ? 2.5 : 0, 0});
+      add_schedule(sch, 1000, 2000, 100, {l ? 26.0 : 0, 0, 0, l ? 3.0 : 0, 0});
+      add_schedule(sch, 10000, 20000, 0, {l ? 60.0 : 0, 0, 0, l ? 3.0 : 0, 0});
+    }
   }
   std::printf("# taskfetch_bench latency%s: %d run(s) each, emulator in its own process "
               "(--threads 64), files in %s, %u cores, load average %s\n\n",
@@ -594,22 +650,24 @@ int latency_main(const std::string &cli, const fs::path &base_dir, int runs, boo
           cli,         "emulate", "--port", "0",         "--task-ms", std::to_string(s.task_ms),
           "--threads", "64",      "--log",  log.string()};
       if (s.rate_limit) emu.insert(emu.end(), {"--rate-limit", std::to_string(s.rate_limit)});
+      if (s.max_running) emu.insert(emu.end(), {"--max-running", std::to_string(s.max_running)});
       const auto [emu_pid, url] = start_emulator(emu, tmp / ("emulator" + k + ".out"));
       setenv("TASKFETCH_BASE_URL", url.c_str(), 1);
-      const std::vector<std::string> args =
+      std::vector<std::string> args =
           s.thread_per_task
               ? std::vector<std::string>{self_path(), "lib-thread-batch", url, in_dir.string(),
                                          out_dir.string()}
               : std::vector<std::string>{
                     cli,         "run",           "recognize-table", "--inputs", in_dir.string(),
                     "--out-dir", out_dir.string()};
+      if (!s.schedule.empty()) args.insert(args.end(), {"--schedule", s.schedule});
       const fs::path report = tmp / ("report" + k), err = tmp / ("stderr" + k);
       const long long overflows = listen_overflows();
       latency_scenario::one o{run_sampled(args, report, err, 180), {}, 0, 0};
       o.overflows = listen_overflows() - overflows;
       kill(emu_pid, SIGTERM);
       waitpid(emu_pid, nullptr, 0);
-      o.log = read_log(log, s.task_ms);
+      o.log = read_log(log, s.task_ms, s.max_running);
       o.written = count_written(report, out_dir);
       if (o.m.code != 0 || o.written != std::size_t(s.inputs))
         std::fprintf(stderr, "%s, %d x %d ms: exit %d, %zu written; stderr: %s\n", s.name.c_str(),
@@ -681,8 +739,25 @@ int latency_main(const std::string &cli, const fs::path &base_dir, int runs, boo
                 s.target.all_pending ? (all ? " (target: met)" : " (target: **missed**)") : "",
                 pending, drops.c_str());
   }
-  // The old batch against the pool on the same inputs: the last two scenarios.
-  const auto &old_b = sc[sc.size() - 2], &pool_b = sc.back();
+  std::printf("\n| inputs × task time | pipeline | requests/task (median) | late: median | "
+              "late: worst | tasks seen later than max(25%%, 1 s) | wall (median) |\n"
+              "|---|---|---|---|---|---|---|\n");
+  for (auto &s : sc) {
+    if (s.thread_per_task) continue;
+    const auto &v = s.runs;
+    std::printf("| %d × %g s | %s | %.2f | %.2f s | %.2f s | %zu | %.2f s |\n", s.inputs,
+                s.task_ms / 1000.0, s.name.c_str(),
+                median_of(v, [&](const one &o) { return double(o.log.requests) / s.inputs; }),
+                median_of(v, [](const one &o) { return o.log.late_median; }),
+                max_of(v, [](const one &o) { return o.log.late_worst; }),
+                max_of(v, [](const one &o) { return o.log.over_bound; }),
+                median_of(v, [](const one &o) { return o.m.seconds; }));
+  }
+  // The old batch against the pool on the same inputs.
+  const auto pool_at = std::find_if(sc.begin(), sc.end(), [](const latency_scenario &s) {
+    return s.name == "CLI defaults (task pool), same inputs";
+  });
+  const auto &old_b = *(pool_at - 1), &pool_b = *pool_at;
   const double old_wall = median_of(old_b.runs, [](const one &o) { return o.m.seconds; });
   const double pool_wall = median_of(pool_b.runs, [](const one &o) { return o.m.seconds; });
   std::printf("\n%d × %g s tasks: the task pool takes %.2f s, the thread-per-task batch %.2f s "

@@ -18,6 +18,13 @@ batch_options batch_bounds(session &s, const args &a) {
   return bo;
 }
 
+poll_schedule schedule_option(const args &a) {
+  const std::string v = a.value("--schedule").value_or("standard");
+  if (v == "learning") return learning_schedule{};
+  if (v == "standard") return {};
+  throw usage_error{"--schedule must be learning or standard"};
+}
+
 int batch_exit(std::size_t succeeded, std::size_t failed, const std::vector<error_kind> &kinds) {
   if (failed == 0) return exit_ok;
   if (kinds.empty()) return exit_batch_failed;

@@ -7,6 +7,8 @@
 
 #include <taskfetch/batch/fetch_batch.hpp>
 #include <taskfetch/error.hpp>
+#include <taskfetch/learning_schedule.hpp>
+#include <taskfetch/poll_schedule.hpp>
 
 #include <cstddef>
 #include <vector>
@@ -17,6 +19,10 @@ namespace taskfetch::cli {
 /// --max-outstanding (tasks at the service at once) and --rate (requests
 /// per second); the connection pool is made large enough for the workers.
 batch_options batch_bounds(session &s, const args &a);
+
+/// --schedule learning (the default: polls planned from the batch's finished
+/// tasks) or standard (the retry policy's schedule alone).
+poll_schedule schedule_option(const args &a);
 
 /// A batch's exit code: 0 when nothing @p failed; when every task failed
 /// (@p succeeded is 0) on one failure that hits them all (bad credentials,

@@ -46,6 +46,8 @@ const char *usage_text =
     "batch options: --jobs N (requests in flight, default 8) --max-outstanding N (tasks at\n"
     "               the service at once, default 10000) --rate R (requests/s, default 0: no\n"
     "               cap; the pool slows down by itself on 429 or 503 + Retry-After)\n"
+    "run --inputs:  --schedule standard|learning (standard, the default: 1, 3, 6, 10 s, then\n"
+    "               25%; learning: polls planned from the batch's finished tasks)\n"
     "shared batch: --journal postgresql://USER:PASSWORD@HOST:PORT/DB (or postgres://, any\n"
     "              libpq URI) shares one batch among workers on several machines, given\n"
     "              the same inputs (same absolute paths) and URI; each input is claimed\n"

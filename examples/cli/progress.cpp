@@ -67,10 +67,15 @@ std::function<void(const pool_progress &)> progress::batch_line(std::size_t tota
     char eta[32] = "";
     if (ended < total && rate > 0)
       std::snprintf(eta, sizeof eta, "  ETA %.0fs", (total - ended) / rate);
-    char line[200];
+    // What the batch costs so far: requests per task that reached the service.
+    const std::size_t tasks = ended + p.in_progress();
+    char cost[48] = "";
+    if (tasks > 0)
+      std::snprintf(cost, sizeof cost, "  %.2f req/task", double(p.requests) / double(tasks));
+    char line[240];
     std::snprintf(line, sizeof line,
-                  "\r%zu/%zu done, %zu failed, %zu in progress, %zu queued  %.1f/s%s%s\033[K",
-                  p.done, total, p.failed, p.in_progress(), p.queued, rate, eta,
+                  "\r%zu/%zu done, %zu failed, %zu in progress, %zu queued  %.1f/s%s%s%s\033[K",
+                  p.done, total, p.failed, p.in_progress(), p.queued, rate, eta, cost,
                   p.throttled ? "  (throttled)" : "");
     std::lock_guard<std::mutex> lk(m_);
     std::fputs(line, stderr);

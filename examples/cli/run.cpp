@@ -106,8 +106,12 @@ void print_report(session &s, std::vector<error_kind> &kinds, const input_report
 }
 
 void print_summary(const run_summary &sum) {
-  std::printf("summary\tdone=%zu\tfailed=%zu\tresubmitted=%zu\tskipped=%zu", sum.done, sum.failed,
-              sum.resubmitted, sum.skipped);
+  // Requests are what the account is billed for; per input that reached the service.
+  const std::size_t tasks = std::max<std::size_t>(1, sum.done + sum.failed);
+  std::printf("summary\tdone=%zu\tfailed=%zu\tresubmitted=%zu\tskipped=%zu\trequests=%zu\t"
+              "requests_per_task=%.2f",
+              sum.done, sum.failed, sum.resubmitted, sum.skipped, sum.requests,
+              static_cast<double>(sum.requests) / static_cast<double>(tasks));
 }
 
 int run_batch_inputs(session &s, const args &a) {
@@ -137,6 +141,7 @@ int run_batch_inputs(session &s, const args &a) {
   ro.max_requests_per_second = bo.max_requests_per_second;
   ro.on_progress = s.out.batch_line(paths.size());
   ro.per_task = bo.per_task;
+  ro.schedule = schedule_option(a);
   ro.resubmit =
       static_cast<unsigned>(positive("--resubmit", a.value("--resubmit").value_or("1"), 100, true));
   const fs::path journal_path =

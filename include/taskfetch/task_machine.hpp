@@ -21,6 +21,7 @@
 #include <taskfetch/events.hpp>
 #include <taskfetch/http.hpp>
 #include <taskfetch/options.hpp>
+#include <taskfetch/poll_schedule.hpp>
 #include <taskfetch/result.hpp>
 #include <taskfetch/retry.hpp>
 
@@ -122,6 +123,13 @@ public:
     delay_first_poll_ = on;
     return *this;
   }
+  /// @brief Lets @p plan (a pool's poll schedule for this task, which must
+  /// outlive the machine) move the pending polls after the submit; the retry
+  /// policy still decides whether to go on.
+  task_machine &plan_with(detail::poll_plan *plan) {
+    plan_ = plan;
+    return *this;
+  }
   /// @brief Brings the deadline forward to @p t (a pool's own deadline).
   void limit_deadline(time_point t) {
     limit_ = t;
@@ -158,7 +166,14 @@ public:
   /// @brief A wait ended: checks cancellation and the deadline, then sends.
   task_step resume() {
     if (co_.cancel.cancelled()) return finish(cancelled());
-    if (c_.clock().now() >= deadline_) return finish(deadline_exceeded());
+    const auto now = c_.clock().now();
+    if (now >= deadline_) return finish(deadline_exceeded());
+    // A planned poll the schedule now expects later waits on, without a
+    // request, but never past the deadline.
+    if (plan_ && pending_wait_)
+      if (auto more = plan_->hold(now); more && now + *more < deadline_)
+        return {task_step::kind::wait, *more};
+    pending_wait_ = false;
     return {task_step::kind::send, duration(0)};
   }
 
@@ -270,6 +285,8 @@ private:
     if (!env) return finish(std::move(env.error()));
     status_ = traits::state_of(*env);
     if (co_.on_status) co_.on_status(status_);
+    if (plan_ && (status_.state == task_state::done || status_.state == task_state::failed))
+      plan_->on_done(c_.clock().now());
     if (status_.state != task_state::done) abort_decoder();
     if (goal_ == task_goal::status) return finish_ok();
     switch (status_.state) {
@@ -282,7 +299,7 @@ private:
       const auto elapsed = std::chrono::duration_cast<duration>(c_.clock().now() - phase_start_);
       auto delay = retry_.on_pending(elapsed);
       if (!delay) return finish(deadline_exceeded());
-      return wait_for(*delay, nullptr);
+      return pending_wait(*delay);
     }
     case task_state::failed:
       return finish(error(error_kind::task_failed,
@@ -316,6 +333,7 @@ private:
     req_.body = std::string(); // the input may be large: not kept past its use
     if (co_.on_submitted)
       if (auto s = co_.on_submitted(id_); !s) return finish(std::move(s.error()));
+    if (plan_) plan_->on_submitted(c_.clock().now());
     if (goal_ != task_goal::run) return finish_ok();
     // Polling starts now, with a fresh retry budget and schedule; the
     // deadline stays the whole run's.
@@ -326,7 +344,14 @@ private:
     if (!delay_first_poll_ || first.what != task_step::kind::send) return first;
     auto delay = retry_.on_pending(duration(0));
     if (!delay) return finish(deadline_exceeded());
-    return wait_for(*delay, nullptr);
+    return pending_wait(*delay);
+  }
+
+  // The wait before the next poll of a pending task: the retry policy's,
+  // moved by the pool's schedule when there is one.
+  task_step pending_wait(duration standard) {
+    pending_wait_ = plan_ != nullptr;
+    return wait_for(plan_ ? plan_->on_pending(c_.clock().now(), standard) : standard, nullptr);
   }
 
   template <class Handler> result<void> send_once(Handler &h) {
@@ -376,6 +401,7 @@ private:
   }
 
   task_step after_failure(error e) {
+    pending_wait_ = false; // a retry is not a planned poll: no holding it back
     auto delay = retry_.on_failure(e);
     if (!delay) return finish(std::move(e));
     duration d = *delay;
@@ -472,6 +498,8 @@ private:
   bool refreshed_ = false;
   bool began_ = false;
   bool delay_first_poll_ = false;
+  detail::poll_plan *plan_ = nullptr;
+  bool pending_wait_ = false; // the current wait is a planned poll's
 };
 
 } // namespace taskfetch

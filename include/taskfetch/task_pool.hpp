@@ -22,6 +22,7 @@
 #include <taskfetch/events.hpp>
 #include <taskfetch/http.hpp>
 #include <taskfetch/options.hpp>
+#include <taskfetch/poll_schedule.hpp>
 #include <taskfetch/result.hpp>
 #include <taskfetch/task_handle.hpp>
 #include <taskfetch/task_machine.hpp>
@@ -84,6 +85,11 @@ struct pool_options {
   /// tests with a manual clock never sleep. Threads wait in real time, so a
   /// pool with threads needs a real clock (system_clock, the default).
   bool own_threads = true;
+  /// @brief When to poll the tasks the pool submits (run, run_from): empty
+  /// for the retry policy's schedule alone, or a poll schedule such as
+  /// learning_schedule (docs/polling.md). Tasks fetched by id always use the
+  /// retry policy's.
+  poll_schedule schedule;
   /// @brief Fires to cancel every task (checked at least every 50 ms).
   cancel_token cancel;
   /// @brief Called after every change of the counts, one call at a time.
@@ -217,6 +223,8 @@ public:
     auto n = std::make_shared<task<E, Decoder>>(*this, task_goal::run, std::move(co),
                                                 std::move(dec), std::move(on_done));
     n->machine.delay_first_poll(true);
+    if ((n->plan = o_.schedule.plan(endpoint_traits<E>::name())))
+      n->machine.plan_with(n->plan.get());
     n->make_input = [f = std::move(make_input)]() mutable -> result<std::string> {
       auto in = f();
       if (!in) return std::move(in.error());
@@ -345,6 +353,7 @@ private:
     std::shared_ptr<detail::task_result_state<value_type>> state;
     completion<value_type> on_done;
     std::function<result<std::string>()> make_input;
+    std::unique_ptr<detail::poll_plan> plan; // the schedule of this task (machine points at it)
     bool goal_hidden = false;
     bool id_published = false;
   };

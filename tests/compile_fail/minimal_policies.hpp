@@ -7,6 +7,7 @@
 #include <taskfetch/clock.hpp>
 #include <taskfetch/decoder.hpp>
 #include <taskfetch/http.hpp>
+#include <taskfetch/poll_schedule.hpp>
 #include <taskfetch/retry.hpp>
 
 #include <chrono>
@@ -30,6 +31,17 @@ struct retry_state {
 };
 struct retry {
   retry_state start() const { return {}; }
+};
+
+struct schedule_state {
+  taskfetch::duration on_pending(std::chrono::steady_clock::time_point, taskfetch::duration d) {
+    return d;
+  }
+  std::optional<taskfetch::duration> hold(std::chrono::steady_clock::time_point) { return {}; }
+  void on_done(std::chrono::steady_clock::time_point) {}
+};
+struct schedule {
+  schedule_state start(std::string_view, std::chrono::steady_clock::time_point) const { return {}; }
 };
 
 struct clock {

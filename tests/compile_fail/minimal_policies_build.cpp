@@ -20,6 +20,7 @@ static_assert(taskfetch::check_clock<minimal::clock>());
 static_assert(taskfetch::check_decoder<minimal::decoder>());
 static_assert(taskfetch::check_endpoint<minimal::endpoint>());
 static_assert(taskfetch::check_random_generator<minimal::random>());
+static_assert(taskfetch::check_poll_schedule<minimal::schedule>());
 
 void use(client &c, taskfetch::journal &j) {
   minimal::decoder d;

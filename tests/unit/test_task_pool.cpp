@@ -9,6 +9,7 @@
 #include <taskfetch/decoders.hpp>
 #include <taskfetch/detail/base64.hpp>
 #include <taskfetch/endpoints.hpp>
+#include <taskfetch/learning_schedule.hpp>
 #include <taskfetch/task_pool.hpp>
 #include <taskfetch/testing/manual_clock.hpp>
 #include <taskfetch/testing/scripted_transport.hpp>
@@ -269,4 +270,33 @@ TEST_CASE("hooks see every request and every retry, without secrets") {
   CHECK(waits.size() == 1);
   CHECK(pool.progress().retries == 1);
   for (const auto &s : seen) CHECK(s.find("s3cret") == std::string::npos);
+}
+
+TEST_CASE("a pool with the learning schedule polls a uniform batch about once a task") {
+  // The same 500 tasks of 5 s, with and without the schedule: the pool asks
+  // it for every pending wait, holds tasks back without requests, and tells
+  // it when a poll sees a task done.
+  auto polls_per_task = [](bool learning) {
+    pool_fixture f(5s);
+    auto opts = f.inline_pool();
+    if (learning) opts.schedule = learning_schedule{};
+    task_pool<test_client> pool(f.api, opts);
+    std::vector<task_handle<taskfetch::table>> handles;
+    for (int i = 0; i < 500; ++i) handles.push_back(pool.run<rt>(image_input{"scan", {}}));
+    pool.wait_all();
+    std::size_t polls = 0;
+    for (auto &h : handles) {
+      auto r = h.get();
+      REQUIRE(r);
+      auto it = f.svc.polls.find(h.task_id());
+      REQUIRE(it != f.svc.polls.end());
+      polls += it->second.size();
+      // Seen within max(25%, 1 s) of its 5 s: at most 1.25 s late.
+      CHECK(it->second.back() - f.svc.created[h.task_id()] <= 6250ms);
+    }
+    return double(polls) / 500;
+  };
+  const double learned = polls_per_task(true), standard = polls_per_task(false);
+  CHECK(standard == doctest::Approx(3.0)); // 1, 3 and 6 s
+  CHECK(learned < 1.5);
 }

@@ -12,6 +12,7 @@
 #include <taskfetch/endpoint.hpp>
 #include <taskfetch/file_result.hpp>
 #include <taskfetch/options.hpp>
+#include <taskfetch/poll_schedule.hpp>
 #include <taskfetch/task_pool.hpp>
 
 #include <algorithm>
@@ -52,6 +53,9 @@ struct run_options {
   /// @brief false: no threads, the calling thread drives the run and waits
   /// through the client's clock (for tests with a manual clock).
   bool own_threads = true;
+  /// @brief When to poll (pool_options::schedule): empty for the retry
+  /// policy's schedule, or learning_schedule.
+  poll_schedule schedule;
 };
 
 /// @brief How one input of run_inputs ended.
@@ -79,6 +83,7 @@ struct run_summary {
   std::size_t failed = 0;      ///< inputs that failed
   std::size_t resubmitted = 0; ///< inputs submitted again
   std::size_t skipped = 0;     ///< inputs already done (verified by checksum)
+  std::size_t requests = 0;    ///< HTTP requests sent (token requests included): what is billed
 
   /// @brief Counts one input's report (its outcome, and whether it was resubmitted).
   void count(const input_report &r) noexcept {
@@ -142,7 +147,9 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
     on_report(jb.rep);
   };
 
-  task_pool<Client> pool(client, detail::pool_options_of(opts));
+  pool_options po = detail::pool_options_of(opts);
+  po.schedule = opts.schedule;
+  task_pool<Client> pool(client, std::move(po));
 
   std::function<void(job &, std::string)> launch;
   auto ended = [&](job &jb, result<file_result> &r) {
@@ -259,6 +266,7 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
     }
   }
   pool.wait_all();
+  sum.requests = pool.progress().requests;
   return sum;
 }
 

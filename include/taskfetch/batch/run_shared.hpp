@@ -127,6 +127,7 @@ public:
     shared_summary s = sum_;
     s.lost = lost_;
     s.left_open = left_open_;
+    s.requests = pool_.progress().requests;
     return s;
   }
 
@@ -145,6 +146,7 @@ private:
 
   pool_options pool_opts() {
     pool_options p = detail::pool_options_of(opts_);
+    p.schedule = opts_.schedule;
     p.on_request = [this](const request_event &ev) {
       if (ev.http_status == 429 || ev.http_status == 503) { // share the cut at once
         throttled_ = true;

@@ -1,0 +1,282 @@
+/// @file
+/// @brief completion_model: what the tasks of one endpoint already finished
+/// say about when the others will, for learning_schedule
+/// (docs/polling.md, "The learning schedule").
+///
+/// Times are seconds on one steady timeline. A finished task is known only
+/// by an interval: it was still pending at its last pending poll `l` and
+/// done at the poll `u` that saw it. The model keeps both bounds.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <unordered_map>
+#include <vector>
+
+namespace taskfetch::detail {
+
+/// The model's tunables, in seconds (learning_settings converted).
+struct completion_params {
+  double min_poll = 1, fraction = 0.25, max_poll = 30; // the lateness bound's waits
+  std::size_t probes = 8;                              // first tasks polled without a plan
+  std::size_t probe_every = 64;                        // later probes, one in this many
+  std::size_t explore_every = 8;                       // tasks that narrow the estimate
+  std::size_t window = 256;                            // finished tasks remembered
+  double dense = 0.25;                                 // first wait after a missed plan
+};
+
+/// Counts pending tasks by rank (a Fenwick tree that grows).
+class rank_counter {
+public:
+  void add(std::uint64_t rank, int d) {
+    if (rank >= tree_.size()) grow(rank + 1);
+    for (std::size_t i = rank + 1; i <= tree_.size(); i += i & (~i + 1)) tree_[i - 1] += d;
+  }
+  /// Pending tasks of rank below @p rank.
+  long long before(std::uint64_t rank) const {
+    long long n = 0;
+    for (std::size_t i = std::min<std::size_t>(rank, tree_.size()); i > 0; i -= i & (~i + 1))
+      n += tree_[i - 1];
+    return n;
+  }
+
+private:
+  void grow(std::size_t need) {
+    std::vector<long long> v(tree_.size()); // the plain counts back from the tree
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = before(i + 1) - before(i);
+    std::size_t n = std::max<std::size_t>(64, tree_.size());
+    while (n < need) n *= 2;
+    tree_.assign(n, 0);
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (v[i]) add(i, static_cast<int>(v[i]));
+  }
+  std::vector<long long> tree_;
+};
+
+/// One endpoint's tasks: pending ones by rank (submit order), finished ones
+/// as intervals. Not thread-safe: learning_schedule locks around it.
+class completion_model {
+public:
+  explicit completion_model(completion_params p) : p_(p) {}
+
+  /// A task submitted at @p s: its rank.
+  std::uint64_t add(double s) {
+    const std::uint64_t r = next_rank_++;
+    if (r == 0) first_submit_ = s;
+    task t;
+    t.s = t.l = s;
+    t.probe = r < p_.probes || (p_.probe_every && r % p_.probe_every == 0);
+    t.explorer = !t.probe && p_.explore_every && r % p_.explore_every == 1;
+    live_.emplace(r, t);
+    if (t.probe) probes_.push_back(r);
+    pending_.add(r, +1);
+    return r;
+  }
+
+  /// Task @p r answered pending at @p now (@p polled: a poll, not the submit).
+  void pending(std::uint64_t r, double now, bool polled) {
+    auto it = live_.find(r);
+    if (it == live_.end() || !polled) return;
+    task &t = it->second;
+    t.l = std::max(t.l, now);
+    if (t.probe) return;
+    if (t.planned && t.misses == 0 && !t.explorer) note_first(true);
+    ++t.misses;
+  }
+
+  /// Task @p r was seen finished at @p now.
+  void done(std::uint64_t r, double now) {
+    auto it = live_.find(r);
+    if (it == live_.end()) return;
+    const task &t = it->second;
+    if (!t.probe && t.planned && t.misses == 0 && !t.explorer) note_first(false);
+    window_.push_back({t.s, t.l, now});
+    if (window_.size() > p_.window) window_.pop_front();
+    estimate_stale_ = true;
+    refresh_estimate();
+    const bool waited = now - t.s > service_hi_ + narrow();
+    if (!waited) {
+      slots_seen_ = std::max<std::uint64_t>(slots_seen_, r + 1);
+      ++unqueued_;
+    }
+    if (slots_ && r >= slots_)
+      if (auto a = seen_.find(r - slots_); a != seen_.end()) {
+        gaps_.push_back(now - a->second);
+        if (gaps_.size() > 64) gaps_.pop_front();
+      }
+    seen_[r] = now;
+    done_at_.push_back(now);
+    if (done_at_.size() > 8192) done_at_.pop_front();
+    ++done_;
+    estimate_stale_ = true;
+    forget(r);
+  }
+
+  /// Task @p r ended unseen (cancelled, failed request): no longer ahead of anyone.
+  void forget(std::uint64_t r) {
+    if (!live_.erase(r)) return;
+    pending_.add(r, -1);
+    probes_.erase(std::remove(probes_.begin(), probes_.end(), r), probes_.end());
+  }
+
+  /// When a task should next be polled, and whether a later look may move
+  /// that time (a plan from the model) or not (a wait of the bounded rule).
+  struct poll_time {
+    double at;
+    bool replan;
+  };
+
+  /// When task @p r should next be polled (seconds, at least @p now), given
+  /// the retry policy's own next wait @p standard.
+  poll_time next_poll(std::uint64_t r, double now, double standard) {
+    auto it = live_.find(r);
+    if (it == live_.end()) return {now + standard, false};
+    task &t = it->second;
+    const double age = now - t.s;
+    const double bound = lateness_wait(age);
+    // Probes, and every task before any has finished: the standard schedule
+    // within the lateness bound, unless a probe of this age still works.
+    if (t.probe) return {now + std::min(standard, bound), false};
+    if (done_ == 0) {
+      // A probe pending at age `proven` polls again within the bounded
+      // wait; a younger task like it is not done before then either.
+      // A tenth of min_poll more, so the probe's poll (due at the same
+      // moment, maybe not yet sent) lands first.
+      const double proven = oldest_pending_probe_age();
+      const double stale = t.s + proven + lateness_wait(std::max(proven, 0.0)) + 0.1 * p_.min_poll;
+      if (proven < 0 || now >= stale) return {now + std::min(standard, bound), false};
+      return {stale, true};
+    }
+    refresh_estimate();
+    t.planned = true;
+    double target = t.s + service_hi_;
+    if (queued()) {
+      // A queue of `slots` tasks at once: this task starts when the one
+      // `slots` ahead of it ends, and takes one service time more.
+      target = t.s + base_service_;
+      if (!slots_) slots_ = slots_seen_; // the tasks that ran at once, not queued
+      if (slots_ && r >= slots_) target = std::max(target, slot_free(r - slots_) + queue_service());
+    } else if (t.explorer && t.misses == 0 && service_hi_ - service_lo_ > narrow()) {
+      target = t.s + (service_lo_ + service_hi_) / 2; // halves the interval D is in
+    }
+    t.plan = std::max(now, target);
+    if (t.misses == 0) return {t.plan, true};
+    // Missed the plan: poll densely, the waits doubling, never past the bound.
+    const double dense = p_.dense * std::pow(2.0, std::min<double>(t.misses - 1, 16));
+    return {now + std::min(bound, std::max(dense, target - now)), false};
+  }
+
+  /// The longest wait that keeps a task that ends right after a poll at age
+  /// @p age within the lateness bound.
+  double lateness_wait(double age) const {
+    return std::clamp(p_.fraction * age, p_.min_poll, std::max(p_.min_poll, p_.max_poll));
+  }
+
+  /// Finished tasks seen so far.
+  std::size_t finished() const noexcept { return done_; }
+  /// The estimate of the service time (upper end), seconds; 0 before any finished.
+  double service_time() {
+    refresh_estimate();
+    return service_hi_;
+  }
+  /// Whether the finished tasks show a queue at the service.
+  /// Plans that miss, with the tasks that did not wait all first in
+  /// submit order, as a FIFO queue of a few slots makes them.
+  bool queued() const noexcept {
+    return first_misses_ >= 4 && first_misses_ * 4 >= first_.size() &&
+           unqueued_ * 10 >= slots_seen_ * 9;
+  }
+
+private:
+  struct task {
+    double s = 0, l = 0, plan = 0;
+    unsigned misses = 0;
+    bool probe = false, explorer = false, planned = false;
+  };
+  struct finished_task {
+    double s, l, u;
+  };
+
+  // A first planned poll of a non-probe: whether it found the task pending.
+  void note_first(bool missed) {
+    first_.push_back(missed);
+    first_misses_ += missed;
+    if (first_.size() > 32) {
+      first_misses_ -= first_.front();
+      first_.pop_front();
+    }
+  }
+
+  double oldest_pending_probe_age() const {
+    double a = -1;
+    for (const auto r : probes_) {
+      const task &t = live_.at(r);
+      a = std::max(a, t.l - t.s);
+    }
+    return a;
+  }
+
+  // When the task of rank @p a ended or, not seen yet, when its plan expects.
+  double slot_free(std::uint64_t a, int depth = 0) const {
+    if (auto it = seen_.find(a); it != seen_.end()) return it->second;
+    if (auto it = live_.find(a); it != live_.end() && it->second.plan > it->second.l)
+      return it->second.plan;
+    // Pending past its plan (planned before the queue showed, or an outlier
+    // holding its slot): where the chain of slots puts it.
+    if (slots_ && a >= slots_ && depth < 64)
+      if (const double f = slot_free(a - slots_, depth + 1); f > 0) return f + queue_service();
+    return 0;
+  }
+
+  // A queued task's service time: the median gap between a task's end and
+  // the end of the task `slots` before it, once seen; the learned one before.
+  double queue_service() const {
+    if (gaps_.size() < 8) return base_service_;
+    std::vector<double> g(gaps_.begin(), gaps_.end());
+    std::nth_element(g.begin(), g.begin() + g.size() / 2, g.end());
+    return g[g.size() / 2];
+  }
+
+  // Service time: a low order statistic of the upper bounds (u - s), so one
+  // fast outlier does not pull every plan early; and the largest lower bound
+  // (l - s) below it, so explorers know the interval D lies in.
+  void refresh_estimate() {
+    if (!estimate_stale_) return;
+    estimate_stale_ = false;
+    std::vector<double> hi;
+    hi.reserve(window_.size());
+    for (const auto &f : window_) hi.push_back(f.u - f.s);
+    const std::size_t k = hi.size() / 100;
+    std::nth_element(hi.begin(), hi.begin() + k, hi.end());
+    service_hi_ = hi[k];
+    service_lo_ = 0;
+    for (const auto &f : window_)
+      if (f.l - f.s < service_hi_) service_lo_ = std::max(service_lo_, f.l - f.s);
+    if (!queued() || base_service_ == 0) base_service_ = service_hi_;
+  }
+
+  double narrow() const { return std::max(0.1 * service_hi_, 0.25 * p_.min_poll); }
+
+  completion_params p_;
+  std::uint64_t next_rank_ = 0;
+  double first_submit_ = 0;
+  std::unordered_map<std::uint64_t, task> live_;
+  rank_counter pending_;
+  std::vector<std::uint64_t> probes_; // live probes (few)
+  std::deque<finished_task> window_;
+  std::deque<double> done_at_;
+  std::deque<bool> first_;
+  std::size_t first_misses_ = 0;
+  std::size_t done_ = 0;
+  bool estimate_stale_ = false;
+  double service_hi_ = 0, service_lo_ = 0, base_service_ = 0;
+  std::uint64_t slots_seen_ = 0, slots_ = 0; // tasks the service ran at once
+  std::uint64_t unqueued_ = 0;
+  std::unordered_map<std::uint64_t, double> seen_; // rank -> when seen finished
+  std::deque<double> gaps_;
+};
+
+} // namespace taskfetch::detail
