@@ -83,7 +83,7 @@ struct run_summary {
   std::size_t failed = 0;      ///< inputs that failed
   std::size_t resubmitted = 0; ///< inputs submitted again
   std::size_t skipped = 0;     ///< inputs already done (verified by checksum)
-  std::size_t requests = 0;    ///< HTTP requests sent (token requests included): what is billed
+  std::size_t requests = 0;    ///< HTTP requests sent, the token's included (not billed)
 
   /// @brief Counts one input's report (its outcome, and whether it was resubmitted).
   void count(const input_report &r) noexcept {
