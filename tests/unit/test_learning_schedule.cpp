@@ -17,6 +17,7 @@
 #include <optional>
 #include <queue>
 #include <random>
+#include <tuple>
 #include <vector>
 
 using namespace taskfetch;
@@ -85,9 +86,12 @@ figures simulate(const batch &b, bool learning, learning_settings ls = {}) {
   std::vector<double> late(n);
   figures f;
   while (!q.empty()) {
-    auto [t, s, k, submit] = q.top();
+    // Plain copies, not a structured binding: clang 14 cannot capture those.
+    const auto top = q.top();
     q.pop();
-    (void)s;
+    const auto t = std::get<0>(top);
+    const auto k = std::get<2>(top);
+    const bool submit = std::get<3>(top);
     clock.advance(std::chrono::duration_cast<duration>(epoch + ms(t) - clock.now()));
     const auto now = clock.now();
     auto wait_after = [&](task &tk, duration standard) {

@@ -358,8 +358,10 @@ private:
       std::vector<pending_write *> group;
       group.swap(queue_);
       q.unlock();
-      const std::size_t commits = write_group(group);
-      q.lock();
+      std::vector<result<bool>> outs;
+      const std::size_t commits = write_group(group, outs);
+      q.lock(); // the answers are read under queue_m_, so written under it
+      for (std::size_t i = 0; i < group.size(); ++i) group[i]->out = std::move(outs[i]);
       stats_.writes += group.size();
       stats_.commits += commits;
       leading_ = false;
@@ -371,8 +373,10 @@ private:
   // Every write of @p group in one transaction; each keeps its own fence, so
   // one whose claim lapsed answers false without failing the others. A
   // connection lost before the COMMIT answered runs the group again.
+  // @param outs the answers, in the group's order
   // @return the transactions it took
-  std::size_t write_group(const std::vector<pending_write *> &group) {
+  std::size_t write_group(const std::vector<pending_write *> &group,
+                          std::vector<result<bool>> &outs) {
     std::lock_guard<std::mutex> lk(m_);
     std::vector<char> hits(group.size(), 0);
     std::size_t commits = 0;
@@ -392,14 +396,15 @@ private:
       if (tx && !tx->commit()) return c_.failure("commit");
       return {};
     });
+    outs.reserve(group.size());
     for (std::size_t i = 0; i < group.size(); ++i) {
-      pending_write &w = *group[i];
+      const pending_write &w = *group[i];
       if (!r) {
-        w.out = r.error();
+        outs.emplace_back(r.error());
         continue;
       }
       if (hits[i] && w.drops) held_.drop(w.claim.input, w.claim.attempt);
-      w.out = hits[i] != 0;
+      outs.emplace_back(hits[i] != 0);
     }
     return commits;
   }
