@@ -4,8 +4,11 @@
 #include "cli_runner.hpp"
 #include "test_certs.hpp"
 
+#include <cstdlib>
 #include <map>
 #include <thread>
+
+#include <unistd.h>
 
 using namespace it;
 
@@ -542,5 +545,50 @@ TEST_CASE("CLI batch whose journal cannot be opened: exit 9 before its first req
   CHECK(r.code == 5);
   CHECK_MESSAGE(r.out.find("failed\tauth\tsubmit: no credentials") != std::string::npos, r.out);
   CHECK(emu.log().empty());
+}
+
+TEST_CASE("CLI batch on a read-only disk or in a folder it may not write: exit 9, nothing sent") {
+  // The real refusals, not the file-call fault hook: a read-only bind mount
+  // in a private mount namespace, and a folder of root's written by nobody
+  // (as root, chmod refuses nothing, so the CLI runs as nobody there).
+  emulator emu(timed_emulator(0ms, 0ms));
+  REQUIRE(emu.start());
+  temp_dir tmp;
+  const auto in = make_inputs(tmp.path / "in", 3);
+  const fs::path locked = tmp.path / "locked", open = tmp.path / "open";
+  fs::create_directories(locked);
+  fs::create_directories(open);
+  fs::permissions(open, fs::perms::all); // nobody writes the other file here
+  const auto refused = [&](const std::vector<std::string> &launcher, const char *why) {
+    for (const bool journal_there : {true, false}) {
+      const fs::path out = (journal_there ? open : locked) / "out";
+      const fs::path journal = (journal_there ? locked : open) / "journal";
+      auto r = run_cli(against(emu, {"run", "recognize-table", "--inputs", in.string(), "--out-dir",
+                                     out.string(), "--journal", journal.string()}),
+                       launcher);
+      CHECK_MESSAGE(r.code == 9, why << ", journal there " << journal_there << ": " << r.err);
+      CHECK_MESSAGE(r.err.find(why) != std::string::npos, r.err);
+      CHECK(r.out.find("summary") == std::string::npos);
+      CHECK(emu.log().empty());
+      fs::remove_all(open / "out");
+    }
+  };
+  if (std::system("unshare -rm true >/dev/null 2>&1") == 0) {
+    // The CLI's path and arguments follow the script as "$@".
+    refused({"unshare", "-rm", "sh", "-c",
+             "mount --bind \"$0\" \"$0\" && mount -o remount,bind,ro \"$0\" && exec \"$@\"",
+             locked.string()},
+            "Read-only file system");
+  } else {
+    MESSAGE("unshare -rm is not allowed here: the read-only case is left to the fault hook");
+  }
+  fs::permissions(locked, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                              fs::perms::others_read | fs::perms::others_exec);
+  if (::geteuid() == 0) {
+    refused({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"}, "Permission denied");
+  } else {
+    fs::permissions(locked, fs::perms::owner_write, fs::perm_options::remove);
+    refused({}, "Permission denied");
+  }
 }
 #endif

@@ -64,6 +64,19 @@ bool wait_for_submits(const emulator &emu, std::size_t k) {
   return count_kind(emu, "submit") >= k;
 }
 
+/// Whether @p n workers of @p batch have joined it (each is connected, so a
+/// restart after this is one they must ride out, not a server they never met).
+bool wait_for_workers(const std::string &batch, int n) {
+  pq::connection db(workers_server().uri());
+  if (!db.open()) return false;
+  for (int i = 0; i < 2000; ++i) {
+    auto rows = db.exec("SELECT count(*) FROM taskfetch_workers WHERE batch = $1", {batch});
+    if (rows.ok() && rows.rows() == 1 && std::stoi(rows.text(0, 0)) >= n) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return false;
+}
+
 } // namespace
 
 TEST_CASE("CLI --journal postgresql: an unreachable database or a refused login is exit 9 "
@@ -159,6 +172,9 @@ TEST_CASE("CLI --journal postgresql: the database restarts mid-batch; the worker
   write_inputs(in, inputs, "r");
   const std::string batch = "restart-test";
   auto pids = spawn_workers(emu, tmp, in, out, batch, 2, "20", "2", "r");
+  // Both workers in (a slow start under a sanitizer met the stopped server
+  // and rightly exited 9), and a quarter of the inputs submitted.
+  REQUIRE(wait_for_workers(batch, 2));
   REQUIRE(wait_for_submits(emu, inputs / 4));
   REQUIRE(workers_server().stop()); // as a crash would: every connection cut
   REQUIRE(workers_server().start());
