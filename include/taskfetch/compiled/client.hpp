@@ -57,15 +57,17 @@ template <> struct compiled_endpoint<endpoints::djvu2pdf> {
 };
 
 /// What decoders::to_file answers, named through the decoder so that
-/// file_result (and <filesystem>) is needed only where to_file is used.
-template <class Decoder> struct compiled_file_value { using type = file_result; };
-template <class Decoder> using compiled_file_value_t = typename compiled_file_value<Decoder>::type;
+/// file_result (and <filesystem>) is needed only where to_file is used; for
+/// any other decoder a complete placeholder, so that the static_assert naming
+/// the limit is the only error.
+template <class Decoder> struct compiled_file_value {
+  using type = std::conditional_t<std::is_same_v<Decoder, decoders::to_file>, file_result, void>;
+};
+template <class Decoder>
+using compiled_file_value_t = typename compiled_file_value<std::decay_t<Decoder>>::type;
 
 template <class E> using compiled_input_t = typename compiled_endpoint<E>::input;
 template <class E> using compiled_value_t = typename compiled_endpoint<E>::value;
-
-// A dependent false, so a static_assert fires only when its template is used.
-template <class> inline constexpr bool compiled_always_false = false;
 
 /// As basic_client's: a second argument that is not call options is a decoder.
 template <class Arg>

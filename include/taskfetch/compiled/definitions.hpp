@@ -5,7 +5,10 @@
 /// library is that file, built for you); every other file includes
 /// `<taskfetch/taskfetch.hpp>` or `<taskfetch/client.hpp>` and sees
 /// declarations only (docs/build_time.md).
-#pragma once
+// A guard, not `#pragma once`: the libraries' builds compile a copy of this
+// file as their main file, where GCC warns about the pragma.
+#ifndef TASKFETCH_COMPILED_DEFINITIONS_HPP
+#define TASKFETCH_COMPILED_DEFINITIONS_HPP
 
 // This file defines the compiled mode's client, so it is in compiled mode
 // whatever the build says.
@@ -122,3 +125,5 @@ TASKFETCH_COMPILED_INSTANTIATE(endpoints::djvu2pdf)
 
 } // namespace compiled
 } // namespace taskfetch
+
+#endif // TASKFETCH_COMPILED_DEFINITIONS_HPP
