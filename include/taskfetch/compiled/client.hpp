@@ -9,6 +9,12 @@
 /// client compiles only these declarations and the standard library.
 #pragma once
 
+// Including this header is being in compiled mode: fwd.hpp below must then
+// declare this client, not the header-only one.
+#ifndef TASKFETCH_COMPILED_LIB
+#define TASKFETCH_COMPILED_LIB
+#endif
+
 #include <taskfetch/fwd.hpp>
 #include <taskfetch/inputs.hpp>
 #include <taskfetch/omr_element.hpp>
