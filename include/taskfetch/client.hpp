@@ -1,6 +1,13 @@
 /// @file
-/// @brief taskfetch::client: cpp-httplib transport, standard retry, real clock.
+/// @brief taskfetch::client: cpp-httplib transport, standard retry, real clock;
+/// with TASKFETCH_COMPILED_LIB defined, the compiled mode's (compiled/client.hpp).
 #pragma once
+
+#ifdef TASKFETCH_COMPILED_LIB
+// Compiled mode: the same calls, declared only; the code is in the
+// taskfetch::compiled library (docs/build_time.md).
+#include <taskfetch/compiled/client.hpp>
+#else
 
 #include <taskfetch/basic_client.hpp>
 #include <taskfetch/transports/httplib.hpp>
@@ -17,3 +24,5 @@ public:
 };
 
 } // namespace taskfetch
+
+#endif // TASKFETCH_COMPILED_LIB

@@ -20,7 +20,15 @@ class httplib_transport;
 // The default policies (standard_retry, system_clock) come with the
 // definition in basic_client.hpp: a default may be given only once.
 template <class Transport, class Retry, class Clock> class basic_client;
+#ifdef TASKFETCH_COMPILED_LIB
+// The compiled mode's client (compiled/client.hpp) lives in its own inline
+// namespace; taskfetch::client names it all the same.
+inline namespace compiled {
 class client;
+} // namespace compiled
+#else
+class client;
+#endif
 
 namespace endpoints {
 struct recognize_table;

@@ -6,6 +6,7 @@
 #include <taskfetch/detail/csv.hpp>
 #include <taskfetch/error.hpp>
 #include <taskfetch/inputs.hpp>
+#include <taskfetch/omr_element.hpp>
 #include <taskfetch/result.hpp>
 
 #include <nlohmann/json.hpp>
@@ -19,19 +20,6 @@
 #include <vector>
 
 namespace taskfetch {
-
-/// @brief One element of a recognised form: its name in the template and the
-/// recognised value ("" when nothing is marked).
-struct omr_element {
-  std::string name;  ///< element name, e.g. "Animals92"
-  std::string value; ///< recognised value, e.g. "selected"; "" when empty
-
-  /// @brief Equal when name and value are equal.
-  friend bool operator==(const omr_element &a, const omr_element &b) {
-    return a.name == b.name && a.value == b.value;
-  }
-  friend bool operator!=(const omr_element &a, const omr_element &b) { return !(a == b); }
-};
 
 /// @brief The OMR format a result `type` names ("Csv", "JSON", "xml"...), or
 /// nullopt for an empty or unknown type.

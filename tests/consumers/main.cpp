@@ -1,6 +1,8 @@
 // The program every consumer project builds (tests/consumers/*): it proves the
 // installed or embedded taskfetch compiles, links and runs. Nothing listens on
-// 127.0.0.1:1, so a status poll must fail with a transport error.
+// 127.0.0.1:1, so a status poll must fail with a transport error. The same
+// file builds in both modes: linked to taskfetch::compiled (or the Meson
+// dependency taskfetch-compiled) it sees declarations only and says so.
 #include <taskfetch/taskfetch.hpp>
 #include <taskfetch/version.hpp>
 
@@ -10,6 +12,9 @@
 
 int main() {
   std::printf("taskfetch %s\n", TASKFETCH_VERSION_STRING);
+#ifdef TASKFETCH_COMPILED_LIB
+  std::printf("compiled mode\n");
+#endif
   // A short deadline: the client retries refused connections with backoff,
   // and gives up with the last transport error once the next wait would pass it.
   taskfetch::client api(taskfetch::options{}
