@@ -27,6 +27,7 @@ namespace taskfetch {
 struct learning_settings {
   duration min_poll{1000};       ///< shortest wait of the bounded rule
   double poll_fraction = 0.25;   ///< the bounded rule's waits: this fraction of the age
+  double probe_fraction = 0.2;   ///< probes' waits (below poll_fraction: room for queued requests)
   duration max_poll{30000};      ///< longest wait of the bounded rule
   std::size_t probes = 8;        ///< first tasks of an endpoint polled by the bounded rule
   std::size_t probe_every = 64;  ///< later tasks polled so, one in this many (0: none)
@@ -83,7 +84,7 @@ public:
       standard_ = std_s;
       const auto p = m_->next_poll(rank_, t, std_s);
       replan_ = p.replan;
-      return wait_until(p, t);
+      return p.standard ? standard : wait_until(p, t);
     }
 
     /// @brief A planned wait ended: wait more (no request) when the model
@@ -160,6 +161,7 @@ private:
     detail::completion_params p;
     p.min_poll = sec(sh_->s.min_poll);
     p.fraction = sh_->s.poll_fraction;
+    p.probe_fraction = sh_->s.probe_fraction;
     p.max_poll = sec(sh_->s.max_poll);
     p.probes = sh_->s.probes;
     p.probe_every = sh_->s.probe_every;
