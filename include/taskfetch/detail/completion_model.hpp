@@ -100,8 +100,14 @@ public:
     if (window_.size() > p_.window) window_.pop_front();
     estimate_stale_ = true;
     refresh_estimate();
-    const bool waited = now - t.s > service_hi_ + narrow();
-    if (!waited) {
+    // Ran at once: last seen pending within the service time and seen done
+    // within a probe's wait after it. Waited (in a queue, or an outlier):
+    // seen pending past it. A task seen late by its own polls is neither.
+    const double in_time = service_hi_ + narrow();
+    if (t.l - t.s > in_time) {
+      waited_below_ += r < slots_seen_;
+    } else if (now - t.s <=
+               in_time + std::max(narrow(), probe_wait(service_hi_)) + 0.1 * p_.min_poll) {
       slots_seen_ = std::max<std::uint64_t>(slots_seen_, r + 1);
       ++unqueued_;
     }
@@ -209,9 +215,12 @@ public:
   /// Whether the finished tasks show a queue at the service.
   /// Plans that miss, with the tasks that did not wait all first in
   /// submit order, as a FIFO queue of a few slots makes them.
+  /// (Mixed durations miss plans too, but their slow tasks wait among the
+  /// first ranks as well: those are not all finished.)
   bool queued() const noexcept {
     return first_misses_ >= 4 && first_misses_ * 4 >= first_.size() &&
-           unqueued_ * 10 >= slots_seen_ * 9;
+           waited_below_ * 10 <= slots_seen_ &&
+           static_cast<std::uint64_t>(pending_.before(slots_seen_)) * 4 <= slots_seen_;
   }
 
 private:
@@ -306,8 +315,8 @@ private:
   std::size_t done_ = 0;
   bool estimate_stale_ = false;
   double service_hi_ = 0, service_lo_ = 0, base_service_ = 0;
-  std::uint64_t slots_seen_ = 0, slots_ = 0; // tasks the service ran at once
-  std::uint64_t unqueued_ = 0;
+  std::uint64_t slots_seen_ = 0, slots_ = 0;       // tasks the service ran at once
+  std::uint64_t unqueued_ = 0, waited_below_ = 0;  // ran at once; waited among those ranks
   std::unordered_map<std::uint64_t, double> seen_; // rank -> when seen finished
   std::deque<double> gaps_;
 };
