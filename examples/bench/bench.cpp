@@ -452,7 +452,7 @@ log_stats read_log(const fs::path &file, long long task_ms, std::size_t max_runn
   std::vector<std::pair<long long, int>> events; // +1 at submit, -1 when the task finishes
   std::vector<std::pair<long long, std::string>>
       submits; // arrival order, as the service takes them
-  std::map<std::string, long long> last_fetch;
+  std::map<std::string, long long> last_fetch, task_time;
   std::ifstream in(file);
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
@@ -467,6 +467,7 @@ log_stats read_log(const fs::path &file, long long task_ms, std::size_t max_runn
     s.first_submit = std::min(s.first_submit, t);
     s.last_submit = std::max(s.last_submit, t);
     submits.emplace_back(t, j.value("task", ""));
+    task_time[j.value("task", "")] = j.value("task_ms", task_ms); // varied: --task-ms MIN-MAX
   }
   // The emulator's FIFO slots (tasks.hpp take_slot): a task starts when it
   // arrives, or when the earliest of max_running slots frees.
@@ -480,7 +481,7 @@ log_stats read_log(const fs::path &file, long long task_ms, std::size_t max_runn
       start = std::max(t, free_at.top());
       free_at.pop();
     }
-    const long long done = start + task_ms;
+    const long long done = start + task_time[id];
     if (max_running) free_at.push(done);
     events.emplace_back(t, 1);
     events.emplace_back(done, -1);
@@ -537,6 +538,7 @@ struct latency_scenario {
   latency_target target;
   std::size_t max_running = 0; // the emulator's --max-running (0: every task at once)
   std::string schedule;        // the CLI's --schedule ("": its default)
+  int task_ms_max = 0;         // above task_ms: each task's time drawn from task_ms..this
   struct one {
     sampled m;
     log_stats log;
@@ -594,15 +596,18 @@ int latency_main(const std::string &cli, const fs::path &base_dir, int runs, boo
   setenv("TASKFETCH_CLIENT_SECRET", "demo-secret", 1);
   std::vector<latency_scenario> sc;
   auto add = [&](std::string name, int n, int ms, int rate, bool old, latency_target t) {
-    sc.push_back({std::move(name), n, ms, rate, old, t, 0, "", {}});
+    sc.push_back({std::move(name), n, ms, rate, old, t, 0, "", 0, {}});
   };
   // Issue 22: both schedules on the batches it names, the service running
   // every task at once or max_running of them.
   auto add_schedule = [&](const std::string &schedule, int n, int ms, std::size_t running,
-                          latency_target t) {
+                          latency_target t, int ms_max = 0) {
     std::string name = "--schedule " + schedule;
     if (running) name += ", service runs " + std::to_string(running) + " at once";
-    sc.push_back({name, n, ms, 0, false, t, running, schedule, {}});
+    if (ms_max)
+      name += ", tasks take " + std::to_string(ms / 1000) + "–" + std::to_string(ms_max / 1000) +
+              " s (log-uniform)";
+    sc.push_back({name, n, ms, 0, false, t, running, schedule, ms_max, {}});
   };
   // The issue's targets; --quick keeps the bounds that do not scale with size.
   if (quick) {
@@ -613,6 +618,7 @@ int latency_main(const std::string &cli, const fs::path &base_dir, int runs, boo
     for (const char *sch : {"learning", "standard"}) {
       add_schedule(sch, 100, 2000, 0, {});
       add_schedule(sch, 200, 1000, 20, {});
+      add_schedule(sch, 100, 1000, 0, {}, 20000);
     }
   } else {
     add("CLI defaults", 1000, 5000, 0, false, {10, 32, 96, 5, 0});
@@ -625,6 +631,7 @@ int latency_main(const std::string &cli, const fs::path &base_dir, int runs, boo
       add_schedule(sch, 1000, 5000, 0, {l ? 8.0 : 0, 0, 0, l ? 2.5 : 0, 0});
       add_schedule(sch, 1000, 2000, 100, {l ? 26.0 : 0, 0, 0, l ? 3.0 : 0, 0});
       add_schedule(sch, 10000, 20000, 0, {l ? 60.0 : 0, 0, 0, l ? 3.0 : 0, 0});
+      add_schedule(sch, 500, 1000, 0, {}, 120000); // mixed: no target but the bound
     }
   }
   std::printf("# taskfetch_bench latency%s: %d run(s) each, emulator in its own process "
@@ -646,9 +653,10 @@ int latency_main(const std::string &cli, const fs::path &base_dir, int runs, boo
       }
       const std::string k = std::to_string(++serial);
       const fs::path log = tmp / ("log" + k + ".jsonl"), out_dir = tmp / ("out" + k);
-      std::vector<std::string> emu = {
-          cli,         "emulate", "--port", "0",         "--task-ms", std::to_string(s.task_ms),
-          "--threads", "64",      "--log",  log.string()};
+      std::string task_ms = std::to_string(s.task_ms);
+      if (s.task_ms_max) task_ms += "-" + std::to_string(s.task_ms_max);
+      std::vector<std::string> emu = {cli,     "emulate",   "--port", "0",     "--task-ms",
+                                      task_ms, "--threads", "64",     "--log", log.string()};
       if (s.rate_limit) emu.insert(emu.end(), {"--rate-limit", std::to_string(s.rate_limit)});
       if (s.max_running) emu.insert(emu.end(), {"--max-running", std::to_string(s.max_running)});
       const auto [emu_pid, url] = start_emulator(emu, tmp / ("emulator" + k + ".out"));

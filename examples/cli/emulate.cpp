@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <thread>
 #include <vector>
@@ -36,10 +37,20 @@ int cmd_emulate(const args &a) {
     eo.max_requests_per_second = positive("--rate-limit", *r, 1000000000, true);
   if (auto l = a.value("--log")) eo.log_file = *l; // JSON lines, one per request
   if (auto ms = a.value("--task-ms")) { // how long each task takes, split Pending/Processing
-    const auto t = std::chrono::milliseconds(positive("--task-ms", *ms, 3600000, true));
+    // MIN-MAX: varied times (a mixed batch), drawn per input.
+    const auto dash = ms->find('-', 1);
+    const auto t = std::chrono::milliseconds(
+        positive("--task-ms", ms->substr(0, dash), 3600000, dash == std::string::npos));
     eo.pending_for = t / 3;
     eo.processing_for = t - t / 3;
+    if (dash != std::string::npos) {
+      eo.task_ms_max =
+          std::chrono::milliseconds(positive("--task-ms", ms->substr(dash + 1), 3600000));
+      if (eo.task_ms_max < t) throw usage_error{"--task-ms MIN-MAX needs MIN <= MAX"};
+    }
   }
+  if (auto s = a.value("--task-seed"))
+    eo.task_seed = static_cast<std::uint64_t>(positive("--task-seed", *s, 1L << 30, true));
   if (auto s = a.value("--token-lifetime"))
     eo.token_lifetime = std::chrono::seconds(positive("--token-lifetime", *s, 7 * 24 * 3600));
   if (auto h = a.value("--retention")) // hours a task stays fetchable

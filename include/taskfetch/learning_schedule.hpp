@@ -27,8 +27,9 @@ namespace taskfetch {
 struct learning_settings {
   duration min_poll{1000};       ///< shortest wait of the bounded rule
   double poll_fraction = 0.25;   ///< the bounded rule's waits: this fraction of the age
+  double probe_fraction = 0.2;   ///< probes' waits (below poll_fraction: room for queued requests)
   duration max_poll{30000};      ///< longest wait of the bounded rule
-  std::size_t probes = 8;        ///< first tasks of an endpoint polled by the bounded rule
+  std::size_t probes = 8;        ///< first tasks of an endpoint polled by the probe rule
   std::size_t probe_every = 64;  ///< later tasks polled so, one in this many (0: none)
   std::size_t explore_every = 8; ///< tasks that poll early to narrow the estimate (0: none)
   std::size_t window = 256;      ///< finished tasks the estimate is made from
@@ -37,9 +38,12 @@ struct learning_settings {
 
 /// @brief The learning poll schedule (pool_options::schedule).
 ///
-/// Probes (an endpoint's first tasks, and one in probe_every) poll as the
-/// standard schedule does, each wait capped to a quarter of the task's age
-/// (at least min_poll). The others wait behind the probes until one
+/// The first task of an endpoint polls exactly as the standard schedule
+/// does (a lone task costs what it did). Probes (the next tasks, and one in
+/// probe_every) poll as the standard schedule does, each wait capped to
+/// probe_fraction of the task's age (at least min_poll), out of step with
+/// each other. The others wait behind the probes (also while a probe's poll
+/// waits in the pool's queue) until one
 /// finishes, then poll first when the model expects them done: own submit +
 /// the service time learned, or, when the service shows a queue, when its
 /// completion rate reaches the tasks ahead of them. A plan that misses
@@ -83,7 +87,7 @@ public:
       standard_ = std_s;
       const auto p = m_->next_poll(rank_, t, std_s);
       replan_ = p.replan;
-      return wait_until(p, t);
+      return p.standard ? standard : wait_until(p, t);
     }
 
     /// @brief A planned wait ended: wait more (no request) when the model
@@ -160,6 +164,7 @@ private:
     detail::completion_params p;
     p.min_poll = sec(sh_->s.min_poll);
     p.fraction = sh_->s.poll_fraction;
+    p.probe_fraction = sh_->s.probe_fraction;
     p.max_poll = sec(sh_->s.max_poll);
     p.probes = sh_->s.probes;
     p.probe_every = sh_->s.probe_every;

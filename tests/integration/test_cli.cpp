@@ -155,7 +155,10 @@ TEST_CASE("CLI emulate: --omr-words, --rate-limit, --max-running, --threads, --p
        {std::vector<std::string>{"emulate", "--omr-words", "ocr"},
         std::vector<std::string>{"emulate", "--threads", "0"},
         std::vector<std::string>{"emulate", "--max-running", "-1"},
-        std::vector<std::string>{"emulate", "--rate-limit", "many"}}) {
+        std::vector<std::string>{"emulate", "--rate-limit", "many"},
+        std::vector<std::string>{"emulate", "--task-ms", "5000-2000"},
+        std::vector<std::string>{"emulate", "--task-ms", "0-2000"},
+        std::vector<std::string>{"emulate", "--task-ms", "1000-x"}}) {
     auto r = run_cli(bad);
     CHECK(r.code == 2);
   }

@@ -1217,3 +1217,38 @@ TEST_SUITE("emulator raw") {
     expect_429(c->Get((std::string(table_path) + "?id=" + id).c_str(), bearer(tok)));
   }
 } // TEST_SUITE
+
+TEST_CASE("emulator: task_ms_max gives each input its own time, the same on every run") {
+  emulation::options o;
+  o.pending_for = std::chrono::milliseconds(333);
+  o.processing_for = std::chrono::milliseconds(667);
+  o.task_ms_max = std::chrono::milliseconds(120000);
+  std::vector<long long> times;
+  for (int i = 0; i < 400; ++i) {
+    const std::string sha = taskfetch::detail::sha256_hex("table scan " + std::to_string(i));
+    const auto t = emulation::detail::varied_task_ms(o, sha).count();
+    CHECK(t >= 1000);
+    CHECK(t <= 120000);
+    CHECK(emulation::detail::varied_task_ms(o, sha).count() == t); // deterministic
+    times.push_back(t);
+  }
+  // Log-uniform from 1 s to 120 s: about half below the geometric mean
+  // (~11 s), and both ends reached.
+  const auto below =
+      std::count_if(times.begin(), times.end(), [](long long t) { return t < 10954; });
+  CHECK(below > 160);
+  CHECK(below < 240);
+  CHECK(*std::min_element(times.begin(), times.end()) < 2000);
+  CHECK(*std::max_element(times.begin(), times.end()) > 90000);
+  // Another seed, other times; no task_ms_max, none.
+  emulation::options other = o;
+  other.task_seed = 2;
+  int same = 0;
+  for (int i = 0; i < 400; ++i)
+    same += emulation::detail::varied_task_ms(
+                other, taskfetch::detail::sha256_hex("table scan " + std::to_string(i)))
+                .count() == times[static_cast<std::size_t>(i)];
+  CHECK(same < 10);
+  o.task_ms_max = std::chrono::milliseconds(0);
+  CHECK(emulation::detail::varied_task_ms(o, taskfetch::detail::sha256_hex("x")).count() == 0);
+}

@@ -33,23 +33,6 @@ struct batch {
   // @p run_at: the running time of a task that starts at that time (a
   // service that slows down or speeds up); defaults to run[k].
   std::function<long long(std::size_t, long long)> run_at;
-
-  std::vector<long long> completions() const {
-    std::vector<long long> c(submit.size());
-    std::priority_queue<long long, std::vector<long long>, std::greater<>> free_at;
-    for (std::size_t k = 0; k < submit.size(); ++k) {
-      long long start = submit[k];
-      if (slots) {
-        if (free_at.size() >= slots) {
-          start = std::max(start, free_at.top());
-          free_at.pop();
-        }
-      }
-      c[k] = start + (run_at ? run_at(k, start) : run[k]);
-      if (slots) free_at.push(c[k]);
-    }
-    return c;
-  }
 };
 
 struct figures {
@@ -57,70 +40,117 @@ struct figures {
   // The same polls made with OCR's GetTaskStatus (no results in any
   // answer): a fetch follows the poll that says done.
   double status_requests_per_task = 0;
-  double worst_excess = 0; // largest lateness minus its bound, ms (<= 0: bound met)
+  double worst_excess =
+      0; // largest lateness minus its bound, ms (<= 0: bound met), first task aside
   double median_late = 0, worst_late = 0;
+  double first_late = 0;        // the first task's lateness, s
+  long long first_requests = 0; // the first task's requests (submit included)
+  double makespan = 0;          // last poll that saw a task done, s from the first submit
   std::size_t seen = 0;
 };
 
 /// Drives every task of @p b through a schedule state (learning) or the
 /// retry policy alone (standard) on the manual clock: each wake and poll at
 /// its time, a poll seeing the task done at or after its completion.
-figures simulate(const batch &b, bool learning, learning_settings ls = {}) {
+/// @p per_ms > 0 models the pool's throughput: one FIFO line of requests
+/// (submits and polls alike, as task_pool's ready queue) answered at that
+/// many per ms, so polls falling due together wait their turn, as against
+/// the emulator; 0 answers every request at once.
+figures simulate(const batch &b, bool learning, double per_ms = 0, learning_settings ls = {}) {
   testing::manual_clock clock;
   const auto epoch = clock.now();
   const standard_retry retry;
   const poll_schedule sched = learning ? poll_schedule(learning_schedule(ls)) : poll_schedule();
-  const auto done_at = b.completions();
   const std::size_t n = b.submit.size();
   struct task {
     decltype(retry.start()) rs;
     std::unique_ptr<detail::poll_plan> plan;
     long long polls = 0;
+    double arrived = 0, done_at = 0, sent = 0; // at the service, us
+    bool submitted = false;
   };
   std::vector<std::optional<task>> tasks(n);
-  // (time, task, is_submit); equal times in push order.
-  using event = std::tuple<long long, std::size_t, std::size_t, bool>;
+  // (time us, seq, task, kind); equal times in push order.
+  enum kind { enqueue, wake, answer };
+  using event = std::tuple<double, std::size_t, std::size_t, int>;
   std::priority_queue<event, std::vector<event>, std::greater<>> q;
   std::size_t seq = 0;
-  for (std::size_t k = 0; k < n; ++k) q.emplace(b.submit[k], seq++, k, true);
+  double line_free = 0; // when the request line is next free, us
+  // The service's FIFO slots (batch::completions, one arrival at a time).
+  std::priority_queue<long long, std::vector<long long>, std::greater<>> free_at;
+  for (std::size_t k = 0; k < n; ++k) q.emplace(b.submit[k] * 1000.0, seq++, k, enqueue);
   std::vector<double> late(n);
   figures f;
   while (!q.empty()) {
     // Plain copies, not a structured binding: clang 14 cannot capture those.
     const auto top = q.top();
     q.pop();
-    const auto t = std::get<0>(top);
+    const double t = std::get<0>(top);
     const auto k = std::get<2>(top);
-    const bool submit = std::get<3>(top);
-    clock.advance(std::chrono::duration_cast<duration>(epoch + ms(t) - clock.now()));
+    const int what = std::get<3>(top);
+    const auto at_ms = static_cast<long long>(t / 1000);
+    if (epoch + ms(at_ms) > clock.now())
+      clock.advance(std::chrono::duration_cast<duration>(epoch + ms(at_ms) - clock.now()));
     const auto now = clock.now();
+    // Into the request line: sent when the line is free, answered one
+    // request's time later.
+    auto send = [&](task &tk) {
+      tk.sent = per_ms > 0 ? std::max(t, line_free) : t;
+      const double answered = per_ms > 0 ? tk.sent + 1000 / per_ms : t;
+      line_free = per_ms > 0 ? answered : line_free;
+      q.emplace(answered, seq++, k, answer);
+    };
     auto wait_after = [&](task &tk, duration standard) {
       const duration w = tk.plan ? tk.plan->on_pending(now, standard) : standard;
-      q.emplace(t + w.count(), seq++, k, false);
+      q.emplace(t + 1000.0 * double(w.count()), seq++, k, wake);
     };
-    if (submit) {
+    if (what == enqueue) {
       tasks[k].emplace(task{retry.start(), sched.plan("ep"), 0});
-      task &tk = *tasks[k];
+      send(*tasks[k]);
+      continue;
+    }
+    task &tk = *tasks[k];
+    if (what == wake) {
+      if (tk.plan)
+        if (auto h = tk.plan->hold(now)) {
+          q.emplace(t + 1000.0 * double(h->count()), seq++, k, wake);
+          continue;
+        }
+      send(tk);
+      continue;
+    }
+    if (!tk.submitted) { // the submit's answer
+      tk.submitted = true;
+      tk.arrived = tk.sent;
+      long long start = static_cast<long long>(tk.sent / 1000);
+      if (b.slots) {
+        if (free_at.size() >= b.slots) {
+          start = std::max(start, free_at.top());
+          free_at.pop();
+        }
+      }
+      tk.done_at = 1000.0 * double(start + (b.run_at ? b.run_at(k, start) : b.run[k]));
+      if (b.slots) free_at.push(static_cast<long long>(tk.done_at / 1000));
       if (tk.plan) tk.plan->on_submitted(now);
       wait_after(tk, *tk.rs.on_pending(duration(0)));
       continue;
     }
-    task &tk = *tasks[k];
-    if (tk.plan)
-      if (auto h = tk.plan->hold(now)) {
-        q.emplace(t + h->count(), seq++, k, false);
-        continue;
-      }
     ++tk.polls;
-    if (t >= done_at[k]) {
+    if (tk.sent >= tk.done_at) {
       if (tk.plan) tk.plan->on_done(now);
-      late[k] = double(t - done_at[k]);
-      const double bound = std::max(0.25 * double(done_at[k] - b.submit[k]), 1000.0);
-      f.worst_excess = std::max(f.worst_excess, late[k] - bound);
+      late[k] = (tk.sent - tk.done_at) / 1000;
+      const double bound = std::max(0.25 * (tk.done_at - tk.arrived) / 1000, 1000.0);
+      if (k == 0) {
+        f.first_late = late[k] / 1000;
+        f.first_requests = 1 + tk.polls;
+      } else {
+        f.worst_excess = std::max(f.worst_excess, late[k] - bound);
+      }
+      f.makespan = std::max(f.makespan, tk.sent / 1e6);
       ++f.seen;
       continue;
     }
-    wait_after(tk, *tk.rs.on_pending(ms(t - b.submit[k])));
+    wait_after(tk, *tk.rs.on_pending(ms(at_ms - static_cast<long long>(tk.arrived / 1000))));
   }
   long long requests = 0;
   for (auto &tk : tasks) requests += 1 + tk->polls;
@@ -194,6 +224,18 @@ TEST_CASE("learning schedule: mixed durations from 1 s to 4 minutes keep the bou
   report("mixed 500 x 1..240 s", l, s);
   CHECK(l.seen == 500);
   CHECK(l.worst_excess <= 0);
+  // The standard schedule is cheaper here only by breaking the bound (short
+  // tasks seen up to 2 s late). Keeping it costs the bounded rule's polls for
+  // tasks that nothing predicts: every task polled so is the floor learning
+  // must not exceed (docs/polling.md).
+  CHECK(s.worst_excess > 0);
+  learning_settings all_probes;
+  all_probes.probe_every = 1;
+  all_probes.probe_fraction = all_probes.poll_fraction;
+  const figures floor = simulate(b, true, 0, all_probes);
+  MESSAGE("mixed: every task by the bounded rule " << floor.requests_per_task);
+  CHECK(floor.worst_excess <= 0);
+  CHECK(l.requests_per_task <= floor.requests_per_task * 1.02);
 }
 
 TEST_CASE("learning schedule: a service that speeds up or slows down mid-batch") {
@@ -236,10 +278,64 @@ TEST_CASE("learning schedule: outliers are never abandoned nor noticed late") {
   CHECK(l.worst_excess <= 0);
 }
 
-TEST_CASE("learning schedule: a lone task polls within the lateness bound") {
+TEST_CASE("learning schedule: a lone task, or the first of a batch, polls as the standard one") {
   for (long long run : {500LL, 1500LL, 3500LL, 5000LL, 11000LL, 60000LL, 200000LL}) {
+    CAPTURE(run);
     const batch b = uniform(1, run, 1);
-    const figures l = simulate(b, true);
-    CHECK_MESSAGE(l.worst_excess <= 0, run);
+    const figures l = simulate(b, true), s = simulate(b, false);
+    CHECK(l.first_requests == s.first_requests);
+    CHECK(l.first_late == s.first_late);
+    CHECK(l.seen == 1);
+    const figures lb = simulate(uniform(50, run, 1), true),
+                  sb = simulate(uniform(50, run, 1), false);
+    CHECK(lb.first_requests == sb.first_requests);
+    CHECK(lb.worst_excess <= 0);
+  }
+  // A 5 s task: a submit and polls at 1, 3 and 6 s, as before.
+  CHECK(simulate(uniform(1, 5000, 1), true).first_requests == 4);
+}
+
+TEST_CASE("learning schedule: batches through a pool of limited throughput keep the bound") {
+  // The pool sends every request through one line (its ready queue): a
+  // batch's submits first, so the probes' early polls wait behind them, and
+  // polls falling due together wait their turn. 8 requests/ms is this
+  // machine's CLI against the emulator when quiet, 2.5 when loaded.
+  for (double per_ms : {8.0, 2.5}) {
+    CAPTURE(per_ms);
+    const std::string rate = ", " + std::to_string(per_ms).substr(0, 3) + " requests/ms";
+    const batch b = uniform(10000, 20000, 0);
+    const figures l = simulate(b, true, per_ms), s = simulate(b, false, per_ms);
+    report("uniform 10000 x 20 s" + rate, l, s);
+    CHECK(l.seen == 10000);
+    CHECK(l.requests_per_task <= 3);
+    CHECK(l.worst_excess <= 0);
+    CHECK(l.makespan <= 60);
+    batch five = uniform(1000, 5000, 0);
+    const figures l5 = simulate(five, true, per_ms), s5 = simulate(five, false, per_ms);
+    report("uniform 1000 x 5 s" + rate, l5, s5);
+    CHECK(l5.seen == 1000);
+    CHECK(l5.requests_per_task <= 2.5);
+    CHECK(l5.worst_excess <= 0);
+  }
+}
+
+// Known gap (docs/polling.md, Limits): when a queued batch's submits reach
+// the service all at once (the pool sends 1,000 in a fraction of a second),
+// the queue is recognised late and plans miss; the bound holds but the cost
+// is over issue 22's 3 requests per task. Marked should_fail so that
+// fixing it shows here.
+TEST_CASE("learning schedule: a queued batch submitted in a burst costs at most 3 requests a task" *
+          doctest::should_fail()) {
+  for (double per_ms : {8.0, 2.5}) {
+    CAPTURE(per_ms);
+    batch queued = uniform(1000, 2000, 0);
+    queued.slots = 100;
+    const figures lq = simulate(queued, true, per_ms), sq = simulate(queued, false, per_ms);
+    report("queued 1000 x 2 s, 100 at once, submitted in a burst, " +
+               std::to_string(per_ms).substr(0, 3) + " requests/ms",
+           lq, sq);
+    REQUIRE(lq.seen == 1000);
+    REQUIRE(lq.worst_excess <= 0);
+    CHECK(lq.requests_per_task <= 3);
   }
 }

@@ -21,6 +21,7 @@ namespace taskfetch::detail {
 /// The model's tunables, in seconds (learning_settings converted).
 struct completion_params {
   double min_poll = 1, fraction = 0.25, max_poll = 30; // the lateness bound's waits
+  double probe_fraction = 0.2;                         // probes' and held tasks' waits
   std::size_t probes = 8;                              // first tasks polled without a plan
   std::size_t probe_every = 64;                        // later probes, one in this many
   std::size_t explore_every = 8;                       // tasks that narrow the estimate
@@ -82,8 +83,10 @@ public:
     if (it == live_.end() || !polled) return;
     task &t = it->second;
     t.l = std::max(t.l, now);
-    if (t.probe) return;
-    if (t.planned && t.misses == 0 && !t.explorer) note_first(true);
+    // Only a poll made on a plan can miss it: a probe's, or a held task's
+    // fallback poll before any task finished, says nothing about the plans.
+    if (t.probe || !t.planned) return;
+    if (t.misses == 0 && !t.explorer) note_first(true);
     ++t.misses;
   }
 
@@ -97,8 +100,14 @@ public:
     if (window_.size() > p_.window) window_.pop_front();
     estimate_stale_ = true;
     refresh_estimate();
-    const bool waited = now - t.s > service_hi_ + narrow();
-    if (!waited) {
+    // Ran at once: last seen pending within the service time and seen done
+    // within a probe's wait after it. Waited (in a queue, or an outlier):
+    // seen pending past it. A task seen late by its own polls is neither.
+    const double in_time = service_hi_ + narrow();
+    if (t.l - t.s > in_time) {
+      waited_below_ += r < slots_seen_;
+    } else if (now - t.s <=
+               in_time + std::max(narrow(), probe_wait(service_hi_)) + 0.1 * p_.min_poll) {
       slots_seen_ = std::max<std::uint64_t>(slots_seen_, r + 1);
       ++unqueued_;
     }
@@ -127,6 +136,7 @@ public:
   struct poll_time {
     double at;
     bool replan;
+    bool standard = false; // the retry policy's own wait, unchanged
   };
 
   /// When task @p r should next be polled (seconds, at least @p now), given
@@ -139,15 +149,28 @@ public:
     const double bound = lateness_wait(age);
     // Probes, and every task before any has finished: the standard schedule
     // within the lateness bound, unless a probe of this age still works.
-    if (t.probe) return {now + std::min(standard, bound), false};
+    // The first task of an endpoint (a lone task) polls as the standard
+    // schedule does, so it costs what it cost before; the other probes keep
+    // the lateness bound.
+    if (t.probe) {
+      double w = r == 0 ? standard : std::min(standard, probe_wait(age));
+      // Probes submitted together poll out of step (their first waits an
+      // eighth apart, and the steps keep that order), so together they
+      // bracket the service time eight times finer than one would.
+      if (r != 0 && t.l == t.s) w *= double(r % 8 + 1) / 8;
+      t.due = now + w;
+      return {t.due, false, r == 0};
+    }
     if (done_ == 0) {
       // A probe pending at age `proven` polls again within the bounded
       // wait; a younger task like it is not done before then either.
       // A tenth of min_poll more, so the probe's poll (due at the same
       // moment, maybe not yet sent) lands first.
-      const double proven = oldest_pending_probe_age();
-      const double stale = t.s + proven + lateness_wait(std::max(proven, 0.0)) + 0.1 * p_.min_poll;
-      if (proven < 0 || now >= stale) return {now + std::min(standard, bound), false};
+      const double cover = probes_cover(now);
+      const double stale = t.s + cover + 0.1 * p_.min_poll;
+      if (cover < 0 || now >= stale) {
+        return {now + std::min(standard, probe_wait(age)), false};
+      }
       return {stale, true};
     }
     refresh_estimate();
@@ -175,6 +198,13 @@ public:
     return std::clamp(p_.fraction * age, p_.min_poll, std::max(p_.min_poll, p_.max_poll));
   }
 
+  /// A probe's wait at age @p age: below lateness_wait, so that a task seen
+  /// through the probes keeps the bound with the pool's queue of requests
+  /// in between.
+  double probe_wait(double age) const {
+    return std::clamp(p_.probe_fraction * age, p_.min_poll, std::max(p_.min_poll, p_.max_poll));
+  }
+
   /// Finished tasks seen so far.
   std::size_t finished() const noexcept { return done_; }
   /// The estimate of the service time (upper end), seconds; 0 before any finished.
@@ -185,14 +215,17 @@ public:
   /// Whether the finished tasks show a queue at the service.
   /// Plans that miss, with the tasks that did not wait all first in
   /// submit order, as a FIFO queue of a few slots makes them.
+  /// (Mixed durations miss plans too, but their slow tasks wait among the
+  /// first ranks as well: those are not all finished.)
   bool queued() const noexcept {
     return first_misses_ >= 4 && first_misses_ * 4 >= first_.size() &&
-           unqueued_ * 10 >= slots_seen_ * 9;
+           waited_below_ * 10 <= slots_seen_ &&
+           static_cast<std::uint64_t>(pending_.before(slots_seen_)) * 4 <= slots_seen_;
   }
 
 private:
   struct task {
-    double s = 0, l = 0, plan = 0;
+    double s = 0, l = 0, plan = 0, due = 0; // due: a probe's next poll
     unsigned misses = 0;
     bool probe = false, explorer = false, planned = false;
   };
@@ -210,13 +243,22 @@ private:
     }
   }
 
-  double oldest_pending_probe_age() const {
-    double a = -1;
+  // The age up to which the live probes show a task like them pending: a
+  // probe pending at age `a` polls again within the bounded wait w(a), so a
+  // younger task is not done before a + w(a) either. A probe whose poll is
+  // due but not answered yet waits in the pool's line of requests (behind a
+  // batch's submits, say), as the others' polls would: it covers for as
+  // long, up to max_poll, then no longer (lost).
+  double probes_cover(double now) const {
+    double c = -1;
     for (const auto r : probes_) {
       const task &t = live_.at(r);
-      a = std::max(a, t.l - t.s);
+      const double a = t.l - t.s, w = probe_wait(a);
+      const double over = now - t.due;
+      const double late = t.due <= t.l + w + 1e-9 && over > 0 && over < p_.max_poll ? over : 0.0;
+      c = std::max(c, a + w + late);
     }
-    return a;
+    return c;
   }
 
   // When the task of rank @p a ended or, not seen yet, when its plan expects.
@@ -273,8 +315,8 @@ private:
   std::size_t done_ = 0;
   bool estimate_stale_ = false;
   double service_hi_ = 0, service_lo_ = 0, base_service_ = 0;
-  std::uint64_t slots_seen_ = 0, slots_ = 0; // tasks the service ran at once
-  std::uint64_t unqueued_ = 0;
+  std::uint64_t slots_seen_ = 0, slots_ = 0;       // tasks the service ran at once
+  std::uint64_t unqueued_ = 0, waited_below_ = 0;  // ran at once; waited among those ranks
   std::unordered_map<std::uint64_t, double> seen_; // rank -> when seen finished
   std::deque<double> gaps_;
 };

@@ -31,6 +31,7 @@ struct log_entry {
   std::string body_sha256; ///< submits: SHA-256 of the body
   std::string fault;       ///< the injected fault applied ("" none)
   int status = 0;          ///< HTTP status answered
+  long long task_ms = 0;   ///< submits: the time the task takes once started (ms)
   time_point time;         ///< emulator clock when it arrived
 };
 
@@ -57,6 +58,7 @@ public:
                        {"body_sha256", e.body_sha256},
                        {"fault", e.fault},
                        {"status", e.status}};
+      if (e.task_ms) j["task_ms"] = e.task_ms;
       if (FILE *f = std::fopen(file_.c_str(), "a")) {
         const std::string line = j.dump() + "\n";
         std::fwrite(line.data(), 1, line.size(), f);

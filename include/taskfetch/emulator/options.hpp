@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -25,13 +26,19 @@ enum class omr_words { seed, sdk };
 /// @brief How the emulator listens, whom it admits, how its tasks run and
 /// what it keeps; the defaults suit tests on loopback.
 struct options {
-  std::string host = "127.0.0.1";                         ///< loopback address to bind
-  int port = 0;                                           ///< 0: a free port
-  std::string client_id = "demo-client";                  ///< accepted credentials
-  std::string client_secret = "demo-secret";              ///< accepted credentials
-  std::chrono::seconds token_lifetime{3600};              ///< expires_in of tokens
-  std::chrono::milliseconds pending_for{300};             ///< time in Pending after submit
-  std::chrono::milliseconds processing_for{700};          ///< then in Processing
+  std::string host = "127.0.0.1";                ///< loopback address to bind
+  int port = 0;                                  ///< 0: a free port
+  std::string client_id = "demo-client";         ///< accepted credentials
+  std::string client_secret = "demo-secret";     ///< accepted credentials
+  std::chrono::seconds token_lifetime{3600};     ///< expires_in of tokens
+  std::chrono::milliseconds pending_for{300};    ///< time in Pending after submit
+  std::chrono::milliseconds processing_for{700}; ///< then in Processing
+  /// Above pending_for + processing_for: tasks take varied times, each
+  /// drawn log-uniformly between that sum and this from the submit's body
+  /// and task_seed (the same input, the same time), split a third Pending,
+  /// the rest Processing. 0: every task takes the sum.
+  std::chrono::milliseconds task_ms_max{0};
+  std::uint64_t task_seed = 1;                            ///< varies the times task_ms_max draws
   std::chrono::hours retention{24};                       ///< tasks vanish after this
   omr_words omr_style = omr_words::seed;                  ///< OMR status vocabulary
   std::function<time_point()> now;                        ///< clock; system_clock by default

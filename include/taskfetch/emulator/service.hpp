@@ -21,8 +21,12 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -30,6 +34,30 @@
 #include <utility>
 
 namespace taskfetch::emulation::detail {
+
+/// The time a task of body hash @p sha takes when options::task_ms_max
+/// asks for varied times (0 ms when it does not): log-uniform between the
+/// options' pending + processing time and task_ms_max, from the hash and
+/// task_seed, so a rerun of the same inputs sees the same times.
+inline std::chrono::milliseconds varied_task_ms(const options &o, const std::string &sha) {
+  const long long lo = std::max<long long>(1, (o.pending_for + o.processing_for).count());
+  const long long hi = o.task_ms_max.count();
+  if (hi <= lo) return std::chrono::milliseconds(0);
+  std::uint64_t x = o.task_seed;
+  for (std::size_t i = 0; i < 16 && i < sha.size(); ++i) // the hash's first 64 bits
+    x = x * 16 + static_cast<std::uint64_t>(std::isdigit(static_cast<unsigned char>(sha[i]))
+                                                ? sha[i] - '0'
+                                                : (sha[i] | 0x20) - 'a' + 10);
+  x ^= o.task_seed * 0x9E3779B97F4A7C15ULL; // splitmix64: the seed changes every time
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  x ^= x >> 31;
+  const double u = double(x >> 11) / double(1ULL << 53);
+  const double ms =
+      std::exp(std::log(double(lo)) + u * (std::log(double(hi)) - std::log(double(lo))));
+  return std::chrono::milliseconds(std::clamp(static_cast<long long>(ms), lo, hi));
+}
 
 /// @brief One emulator's state and request handling, shared by the facade
 /// and the server's handlers. Thread-safe.
@@ -151,6 +179,11 @@ private:
     t.outcome = opts.processor(s);
     t.pending_for = opts.pending_for;
     t.processing_for = opts.processing_for;
+    if (const auto ms = varied_task_ms(opts, s.body_sha256); ms.count()) {
+      t.pending_for = ms / 3;
+      t.processing_for = ms - ms / 3;
+    }
+    e.task_ms = (t.pending_for + t.processing_for).count();
     e.task_id = tasks.add(std::move(t), s.body_sha256, true);
     // The SDKs ask for JSON (a JSON string) or text (the bare id).
     const char *type = id_content_type(req.get_header_value("Accept"));
