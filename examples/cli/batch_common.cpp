@@ -19,7 +19,7 @@ batch_options batch_bounds(session &s, const args &a) {
 }
 
 poll_schedule schedule_option(const args &a) {
-  const std::string v = a.value("--schedule").value_or("standard");
+  const std::string v = a.value("--schedule").value_or("learning");
   if (v == "learning") return learning_schedule{};
   if (v == "standard") return {};
   throw usage_error{"--schedule must be learning or standard"};
