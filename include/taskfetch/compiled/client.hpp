@@ -87,6 +87,12 @@ using compiled_not_call_options =
                 "shipped endpoints (recognize_table, recognize_template, djvu2pdf); for another "  \
                 "endpoint use header-only mode (docs/build_time.md)")
 
+#define TASKFETCH_COMPILED_DECODER_CHECK(Decoder)                                                  \
+  static_assert(std::is_same_v<std::decay_t<Decoder>, decoders::to_file>,                          \
+                "taskfetch::client in compiled mode (TASKFETCH_COMPILED_LIB) decodes with the "    \
+                "endpoint's default decoder or decoders::to_file only; for another decoder use "   \
+                "header-only mode (docs/build_time.md)")
+
 // Its own inline namespace: the header-only client is taskfetch::client too,
 // and a program may hold files of both modes without two definitions of one
 // class.
@@ -152,10 +158,7 @@ public:
   result<detail::compiled_file_value_t<Decoder>> fetch(std::string_view id, Decoder &&decoder,
                                                        const call_options &co = {}) {
     TASKFETCH_COMPILED_ENDPOINT_CHECK(E);
-    static_assert(std::is_same_v<std::decay_t<Decoder>, decoders::to_file>,
-                  "taskfetch::client in compiled mode (TASKFETCH_COMPILED_LIB) decodes with the "
-                  "endpoint's default decoder or decoders::to_file only; for another decoder use "
-                  "header-only mode (docs/build_time.md)");
+    TASKFETCH_COMPILED_DECODER_CHECK(Decoder);
     return do_fetch_to_file<E, std::decay_t<Decoder>>(id, decoder, co);
   }
 
@@ -180,10 +183,7 @@ public:
   result<detail::compiled_file_value_t<Decoder>>
   run(const detail::compiled_input_t<E> &in, Decoder &&decoder, const call_options &co = {}) {
     TASKFETCH_COMPILED_ENDPOINT_CHECK(E);
-    static_assert(std::is_same_v<std::decay_t<Decoder>, decoders::to_file>,
-                  "taskfetch::client in compiled mode (TASKFETCH_COMPILED_LIB) decodes with the "
-                  "endpoint's default decoder or decoders::to_file only; for another decoder use "
-                  "header-only mode (docs/build_time.md)");
+    TASKFETCH_COMPILED_DECODER_CHECK(Decoder);
     return do_run_to_file<E, std::decay_t<Decoder>>(in, decoder, co);
   }
 
@@ -217,3 +217,4 @@ private:
 } // namespace taskfetch
 
 #undef TASKFETCH_COMPILED_ENDPOINT_CHECK
+#undef TASKFETCH_COMPILED_DECODER_CHECK
