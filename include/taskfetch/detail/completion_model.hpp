@@ -109,7 +109,6 @@ public:
     } else if (now - t.s <=
                in_time + std::max(narrow(), probe_wait(service_hi_)) + 0.1 * p_.min_poll) {
       slots_seen_ = std::max<std::uint64_t>(slots_seen_, r + 1);
-      ++unqueued_;
     }
     if (slots_ && r >= slots_)
       if (auto a = seen_.find(r - slots_); a != seen_.end()) {
@@ -162,8 +161,8 @@ public:
       return {t.due, false, r == 0};
     }
     if (done_ == 0) {
-      // A probe pending at age `proven` polls again within the bounded
-      // wait; a younger task like it is not done before then either.
+      // A probe pending at age `a` polls again within its wait; a younger
+      // task like it is not done before then either (probes_cover).
       // A tenth of min_poll more, so the probe's poll (due at the same
       // moment, maybe not yet sent) lands first.
       const double cover = probes_cover(now);
@@ -194,16 +193,12 @@ public:
 
   /// The longest wait that keeps a task that ends right after a poll at age
   /// @p age within the lateness bound.
-  double lateness_wait(double age) const {
-    return std::clamp(p_.fraction * age, p_.min_poll, std::max(p_.min_poll, p_.max_poll));
-  }
+  double lateness_wait(double age) const { return wait_at(p_.fraction, age); }
 
   /// A probe's wait at age @p age: below lateness_wait, so that a task seen
   /// through the probes keeps the bound with the pool's queue of requests
   /// in between.
-  double probe_wait(double age) const {
-    return std::clamp(p_.probe_fraction * age, p_.min_poll, std::max(p_.min_poll, p_.max_poll));
-  }
+  double probe_wait(double age) const { return wait_at(p_.probe_fraction, age); }
 
   /// Finished tasks seen so far.
   std::size_t finished() const noexcept { return done_; }
@@ -241,6 +236,11 @@ private:
       first_misses_ -= first_.front();
       first_.pop_front();
     }
+  }
+
+  // @p fraction of @p age, within [min_poll, max_poll].
+  double wait_at(double fraction, double age) const {
+    return std::clamp(fraction * age, p_.min_poll, std::max(p_.min_poll, p_.max_poll));
   }
 
   // The age up to which the live probes show a task like them pending: a
@@ -316,7 +316,7 @@ private:
   bool estimate_stale_ = false;
   double service_hi_ = 0, service_lo_ = 0, base_service_ = 0;
   std::uint64_t slots_seen_ = 0, slots_ = 0;       // tasks the service ran at once
-  std::uint64_t unqueued_ = 0, waited_below_ = 0;  // ran at once; waited among those ranks
+  std::uint64_t waited_below_ = 0;                 // waited among the ranks that ran at once
   std::unordered_map<std::uint64_t, double> seen_; // rank -> when seen finished
   std::deque<double> gaps_;
 };
