@@ -7,6 +7,7 @@
 #pragma once
 
 #include <taskfetch/clock.hpp>
+#include <taskfetch/detail/splitmix.hpp>
 #include <taskfetch/detail/type_traits.hpp>
 #include <taskfetch/error.hpp>
 
@@ -165,18 +166,12 @@ public:
   /// @brief A fresh state for one operation. Thread-safe.
   state start() const {
     const std::uint64_t n = counter_->fetch_add(1, std::memory_order_relaxed);
-    return state(s_, mix(base_seed_ + n));
+    return state(s_, detail::splitmix64(base_seed_ + n));
   }
   /// @brief The settings the policy was made with.
   const retry_settings &settings() const noexcept { return s_; }
 
 private:
-  static std::uint64_t mix(std::uint64_t x) noexcept { // splitmix64
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-  }
   retry_settings s_;
   std::uint64_t base_seed_ = 0;
   std::shared_ptr<std::atomic<std::uint64_t>> counter_;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <taskfetch/detail/sha256.hpp>
+#include <taskfetch/detail/splitmix.hpp>
 #include <taskfetch/emulator/delivery.hpp>
 #include <taskfetch/emulator/faults.hpp>
 #include <taskfetch/emulator/log.hpp>
@@ -23,10 +24,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -43,16 +44,9 @@ inline std::chrono::milliseconds varied_task_ms(const options &o, const std::str
   const long long lo = std::max<long long>(1, (o.pending_for + o.processing_for).count());
   const long long hi = o.task_ms_max.count();
   if (hi <= lo) return std::chrono::milliseconds(0);
-  std::uint64_t x = o.task_seed;
-  for (std::size_t i = 0; i < 16 && i < sha.size(); ++i) // the hash's first 64 bits
-    x = x * 16 + static_cast<std::uint64_t>(std::isdigit(static_cast<unsigned char>(sha[i]))
-                                                ? sha[i] - '0'
-                                                : (sha[i] | 0x20) - 'a' + 10);
-  x ^= o.task_seed * 0x9E3779B97F4A7C15ULL; // splitmix64: the seed changes every time
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  x ^= x >> 31;
+  // The hash's first 64 bits, mixed with the seed: another seed, other times.
+  const std::uint64_t x = taskfetch::detail::splitmix64(
+      std::strtoull(sha.substr(0, 16).c_str(), nullptr, 16) ^ o.task_seed * 0x9E3779B97F4A7C15ULL);
   const double u = double(x >> 11) / double(1ULL << 53);
   const double ms =
       std::exp(std::log(double(lo)) + u * (std::log(double(hi)) - std::log(double(lo))));
