@@ -1,9 +1,11 @@
 #include "interrupt.hpp"
 
+#include <cerrno>
 #include <csignal>
 #include <ctime>
 
 #include <pthread.h>
+#include <unistd.h>
 
 namespace taskfetch::cli {
 
@@ -27,13 +29,21 @@ interrupt_watch::interrupt_watch(call_options &co) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   co.cancel = source_.token();
   watcher_ = std::thread([this, set] {
-    const timespec tick{0, 50 * 1000 * 1000}; // how often it looks at stop_
-    while (!stop_.load()) {
-      if (sigtimedwait(&set, nullptr, &tick) > 0) {
-        fired_.store(true);
-        source_.cancel();
+    // Sleeps until a signal: no tick, so a command's end does not wait for
+    // one (a 50 ms tick was a quarter of a 2,000-task batch's wall time).
+    for (;;) {
+      siginfo_t info{};
+      if (sigwaitinfo(&set, &info) < 0) {
+        if (errno == EINTR) continue;
         return;
       }
+      // fired()'s wake-up: sent by this process once stop_ is set (the CLI
+      // signals itself for nothing else). Ctrl-C (the kernel's, pid 0) or a
+      // kill from another process is the user's.
+      if (stop_.load() && info.si_pid == getpid()) return;
+      fired_.store(true);
+      source_.cancel();
+      return;
     }
   });
 }
@@ -41,6 +51,9 @@ interrupt_watch::interrupt_watch(call_options &co) {
 bool interrupt_watch::fired() {
   if (watcher_.joinable()) {
     stop_.store(true);
+    // Directed at the watcher, so the process's pending signals (a user's,
+    // arriving now) stay for the look below. ESRCH: it already returned.
+    (void)pthread_kill(watcher_.native_handle(), SIGTERM);
     watcher_.join();
     // A signal that came after the watcher's last look is still pending.
     const sigset_t set = stop_signals();
