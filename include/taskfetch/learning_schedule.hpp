@@ -34,6 +34,9 @@ struct learning_settings {
   std::size_t explore_every = 8; ///< tasks that poll early to narrow the estimate (0: none)
   std::size_t window = 256;      ///< finished tasks the estimate is made from
   duration dense{250};           ///< first wait after a plan that missed; doubles after each
+  /// First polls on a plan that no later-submitted task has confirmed yet,
+  /// unanswered at once; the others wait for their answers (no request).
+  std::size_t unconfirmed = 32;
 };
 
 /// @brief The learning poll schedule (pool_options::schedule).
@@ -97,7 +100,11 @@ public:
       const double t = seconds(now);
       std::lock_guard<std::mutex> lk(sh_->m);
       const auto p = m_->next_poll(rank_, t, standard_);
-      if (!p.replan || p.at - t < 0.001) return std::nullopt;
+      if (!p.replan) return std::nullopt;
+      if (p.at - t < 0.001) {
+        if (m_->send(rank_)) return std::nullopt;
+        return std::chrono::milliseconds(2); // the line is full of unconfirmed plans
+      }
       return wait_until(p, t);
     }
 
@@ -171,6 +178,7 @@ private:
     p.explore_every = sh_->s.explore_every;
     p.window = sh_->s.window;
     p.dense = sec(sh_->s.dense);
+    p.unconfirmed = std::max<std::size_t>(1, sh_->s.unconfirmed);
     return p;
   }
   std::shared_ptr<shared> sh_;

@@ -319,13 +319,12 @@ TEST_CASE("learning schedule: batches through a pool of limited throughput keep 
   }
 }
 
-// Known gap (docs/polling.md, Limits): when a queued batch's submits reach
-// the service all at once (the pool sends 1,000 in a fraction of a second),
-// the queue is recognised late and plans miss; the bound holds but the cost
-// is over issue 22's 3 requests per task. Marked should_fail so that
-// fixing it shows here.
-TEST_CASE("learning schedule: a queued batch submitted in a burst costs at most 3 requests a task" *
-          doctest::should_fail()) {
+// A queued batch whose submits reach the service all at once (the pool sends
+// 1,000 in a fraction of a second): the queue shows only after the first
+// plans missed; those tasks then follow the queue's plan, not the dense
+// polls, and still keep the bound.
+TEST_CASE(
+    "learning schedule: a queued batch submitted in a burst costs at most 3 requests a task") {
   for (double per_ms : {8.0, 2.5}) {
     CAPTURE(per_ms);
     batch queued = uniform(1000, 2000, 0);
@@ -338,4 +337,48 @@ TEST_CASE("learning schedule: a queued batch submitted in a burst costs at most 
     REQUIRE(lq.worst_excess <= 0);
     CHECK(lq.requests_per_task <= 3);
   }
+}
+
+// A queue whose tasks' times vary: known gap (docs/polling.md, Limits). The
+// first wave waits behind probes that may happen to be slower than it, and
+// some of it is seen up to 0.4 s past its 1 s bound. Marked should_fail so
+// that fixing it shows here.
+TEST_CASE("learning schedule: a queue whose task times vary by 10% keeps the bound" *
+          doctest::should_fail()) {
+  batch q = uniform(1000, 2000, 0);
+  q.slots = 100;
+  std::mt19937 rng(1);
+  std::uniform_int_distribution<int> d(-200, 200);
+  for (auto &r : q.run) r += d(rng);
+  const figures l = simulate(q, true, 8), s = simulate(q, false, 8);
+  report("queued 1000 x 1.8-2.2 s, 100 at once, submitted in a burst", l, s);
+  REQUIRE(l.seen == 1000);
+  CHECK(l.requests_per_task < s.requests_per_task);
+  CHECK(l.worst_excess <= 0);
+}
+
+TEST_CASE("learning schedule: first polls on an unconfirmed plan go a window at a time") {
+  // 100 tasks submitted at once; the first is seen done at 2 s, so the
+  // others plan their first poll for then, and all fall due together.
+  detail::completion_params p;
+  p.unconfirmed = 4;
+  detail::completion_model m(p);
+  for (int k = 0; k < 100; ++k) m.add(0);
+  m.done(0, 2);
+  std::size_t sent = 0;
+  for (std::uint64_t r = 8; r < 100; ++r) {
+    if (r % 64 == 0) continue; // a probe
+    const auto plan = m.next_poll(r, 2, 1);
+    REQUIRE(plan.replan);
+    REQUIRE(plan.at == doctest::Approx(2));
+    sent += m.send(r);
+  }
+  CHECK(sent == 4);          // the window; the others wait for answers
+  m.pending(9, 2.001, true); // a miss frees one place
+  CHECK(m.send(12));
+  CHECK_FALSE(m.send(13));
+  m.done(50, 2.002); // rank 50 confirms the plan for the ranks up to it
+  CHECK(m.send(13));
+  CHECK(m.send(49));
+  CHECK_FALSE(m.send(51)); // past it, still a window at a time
 }

@@ -26,7 +26,8 @@ struct completion_params {
   std::size_t probe_every = 64;                        // later probes, one in this many
   std::size_t explore_every = 8;                       // tasks that narrow the estimate
   std::size_t window = 256;                            // finished tasks remembered
-  double dense = 0.25;                                 // first wait after a missed plan
+  std::size_t unconfirmed = 32; // planned polls in flight beyond the last plan that hit
+  double dense = 0.25;          // first wait after a missed plan
 };
 
 /// Counts pending tasks by rank (a Fenwick tree that grows).
@@ -82,11 +83,13 @@ public:
     auto it = live_.find(r);
     if (it == live_.end() || !polled) return;
     task &t = it->second;
+    answered(t);
     t.l = std::max(t.l, now);
     // Only a poll made on a plan can miss it: a probe's, or a held task's
     // fallback poll before any task finished, says nothing about the plans.
     if (t.probe || !t.planned) return;
     if (t.misses == 0 && !t.explorer) note_first(true);
+    if (t.misses == 0 && t.queue_plan) note_queue_plan(true);
     ++t.misses;
   }
 
@@ -94,8 +97,11 @@ public:
   void done(std::uint64_t r, double now) {
     auto it = live_.find(r);
     if (it == live_.end()) return;
-    const task &t = it->second;
+    task &t = it->second;
+    answered(t);
+    if (t.planned && t.misses == 0) hit_rank_ = std::max(hit_rank_, r);
     if (!t.probe && t.planned && t.misses == 0 && !t.explorer) note_first(false);
+    if (t.planned && t.misses == 0 && t.queue_plan) note_queue_plan(false);
     window_.push_back({t.s, t.l, now});
     if (window_.size() > p_.window) window_.pop_front();
     estimate_stale_ = true;
@@ -103,11 +109,13 @@ public:
     // Ran at once: last seen pending within the service time and seen done
     // within a probe's wait after it. Waited (in a queue, or an outlier):
     // seen pending past it. A task seen late by its own polls is neither.
-    const double in_time = service_hi_ + narrow();
+    // Once a queue shows, the service time is the one learnt before it
+    // (service_hi_ then grows with the time tasks waited).
+    const double service = queued() && base_service_ > 0 ? base_service_ : service_hi_;
+    const double in_time = service + narrow();
     if (t.l - t.s > in_time) {
       waited_below_ += r < slots_seen_;
-    } else if (now - t.s <=
-               in_time + std::max(narrow(), probe_wait(service_hi_)) + 0.1 * p_.min_poll) {
+    } else if (now - t.s <= in_time + std::max(narrow(), probe_wait(service)) + 0.1 * p_.min_poll) {
       slots_seen_ = std::max<std::uint64_t>(slots_seen_, r + 1);
     }
     if (slots_ && r >= slots_)
@@ -115,7 +123,16 @@ public:
         gaps_.push_back(now - a->second);
         if (gaps_.size() > 64) gaps_.pop_front();
       }
-    seen_[r] = now;
+    // When its slot freed: within (l, now]. A task whose polls bracket its
+    // end counts at most narrow() before `now`, so one seen late does not
+    // push the plans of the tasks queued behind it later still.
+    seen_[r] = t.l > t.s ? std::max(t.l, now - narrow()) : now;
+    if (queue_evidence()) {
+      queue_latched_ = true;
+    } else if (queue_latched_ && queue_first_.size() >= 32 &&
+               queue_misses_ * 4 > queue_first_.size()) {
+      queue_latched_ = false;
+    }
     done_at_.push_back(now);
     if (done_at_.size() > 8192) done_at_.pop_front();
     ++done_;
@@ -125,7 +142,10 @@ public:
 
   /// Task @p r ended unseen (cancelled, failed request): no longer ahead of anyone.
   void forget(std::uint64_t r) {
-    if (!live_.erase(r)) return;
+    auto it = live_.find(r);
+    if (it == live_.end()) return;
+    answered(it->second);
+    live_.erase(it);
     pending_.add(r, -1);
     probes_.erase(std::remove(probes_.begin(), probes_.end(), r), probes_.end());
   }
@@ -175,20 +195,55 @@ public:
     refresh_estimate();
     t.planned = true;
     double target = t.s + service_hi_;
-    if (queued()) {
+    const bool queue = queued();
+    bool from_slot = false; // the plan rests on when the slot ahead frees
+    if (queue) {
       // A queue of `slots` tasks at once: this task starts when the one
       // `slots` ahead of it ends, and takes one service time more.
       target = t.s + base_service_;
-      if (!slots_) slots_ = slots_seen_; // the tasks that ran at once, not queued
-      if (slots_ && r >= slots_) target = std::max(target, slot_free(r - slots_) + queue_service());
+      // The tasks that ran at once, not queued; it grows while the first
+      // ones are still being seen (counting too many only makes plans early).
+      slots_ = std::max(slots_, slots_seen_);
+      // Ranks just past it may still have run at once (the count is still
+      // growing, or the service took submits out of order): they plan as if
+      // they did, since an early plan costs a poll and a late one a wave.
+      const std::uint64_t unsure = std::max<std::uint64_t>(8, slots_ / 4);
+      if (slots_ && r >= slots_ + unsure)
+        if (const double f = slot_free(r - slots_); f > 0) {
+          target = std::max(target, f + queue_service() + queue_offset_);
+          from_slot = true;
+        }
     } else if (t.explorer && t.misses == 0 && service_hi_ - service_lo_ > narrow()) {
       target = t.s + (service_lo_ + service_hi_) / 2; // halves the interval D is in
     }
     t.plan = std::max(now, target);
-    if (t.misses == 0) return {t.plan, true};
+    if (t.misses == 0) {
+      t.queue_plan = from_slot;
+      return {t.plan, true};
+    }
+    // Missed a plan made before the queue showed (a batch submitted in a
+    // burst): the queue's plan, once its plans are seen to hit. A queue
+    // whose tasks' times vary misses them, and keeps the bounded rule.
+    if (from_slot && queue_plans_hit() && target - now > p_.dense) return {t.plan, true};
     // Missed the plan: poll densely, the waits doubling, never past the bound.
     const double dense = p_.dense * std::pow(2.0, std::min<double>(t.misses - 1, 16));
     return {now + std::min(bound, std::max(dense, target - now)), false};
+  }
+
+  /// Task @p r's planned poll is due: whether to send it now. A first poll
+  /// on a plan that no task of this rank or later has confirmed waits while
+  /// `unconfirmed` such polls are unanswered, so that a plan that is wrong
+  /// for the whole batch (a queue not yet seen, the submits in a burst)
+  /// costs a few misses, not one per task, before the answers correct it.
+  bool send(std::uint64_t r) {
+    auto it = live_.find(r);
+    if (it == live_.end()) return true;
+    task &t = it->second;
+    if (t.inflight || !t.planned || t.misses || t.probe) return true;
+    if (r > hit_rank_ && inflight_ >= p_.unconfirmed) return false;
+    t.inflight = true;
+    ++inflight_;
+    return true;
   }
 
   /// The longest wait that keeps a task that ends right after a poll at age
@@ -212,21 +267,35 @@ public:
   /// submit order, as a FIFO queue of a few slots makes them.
   /// (Mixed durations miss plans too, but their slow tasks wait among the
   /// first ranks as well: those are not all finished.)
-  bool queued() const noexcept {
+  bool queued() const noexcept { return queue_latched_ || queue_evidence(); }
+
+private:
+  // The signs of a queue (queued()). Once seen they hold: plans that follow
+  // the queue stop missing, which would otherwise hide it again, and plans
+  // would swing between the two models. They lapse when the queue's own
+  // plans miss one time in four.
+  bool queue_evidence() const noexcept {
     return first_misses_ >= 4 && first_misses_ * 4 >= first_.size() &&
            waited_below_ * 10 <= slots_seen_ &&
            static_cast<std::uint64_t>(pending_.before(slots_seen_)) * 4 <= slots_seen_;
   }
 
-private:
   struct task {
     double s = 0, l = 0, plan = 0, due = 0; // due: a probe's next poll
     unsigned misses = 0;
     bool probe = false, explorer = false, planned = false;
+    bool queue_plan = false; // the first plan came from the queue
+    bool inflight = false;   // a first planned poll sent (send()), not answered
   };
   struct finished_task {
     double s, l, u;
   };
+
+  void answered(task &t) {
+    if (!t.inflight) return;
+    t.inflight = false;
+    --inflight_;
+  }
 
   // A first planned poll of a non-probe: whether it found the task pending.
   void note_first(bool missed) {
@@ -236,6 +305,28 @@ private:
       first_misses_ -= first_.front();
       first_.pop_front();
     }
+  }
+
+  // A first poll planned from the queue: whether it found the task pending.
+  void note_queue_plan(bool missed) {
+    queue_first_.push_back(missed);
+    queue_misses_ += missed;
+    // Steer the queue's plans to miss one time in eight: earlier after each
+    // hit, later after a miss. Ends seen at a plan that hit are later than
+    // the true ends; without this, that error is carried from each task to
+    // the one queued behind it and grows.
+    const double step = narrow() / 4, qs = queue_service();
+    queue_offset_ = std::clamp(queue_offset_ + (missed ? step * 7 / 8 : -step / 8), -qs / 2, 0.0);
+    if (queue_first_.size() > 64) {
+      queue_misses_ -= queue_first_.front();
+      queue_first_.pop_front();
+    }
+  }
+
+  // The queue's plans are trusted: of the last 64 first polls planned
+  // from it (at least 8), at most one in eight found the task pending.
+  bool queue_plans_hit() const noexcept {
+    return queue_first_.size() >= 8 && queue_misses_ * 8 <= queue_first_.size();
   }
 
   // @p fraction of @p age, within [min_poll, max_poll].
@@ -312,6 +403,12 @@ private:
   std::deque<double> done_at_;
   std::deque<bool> first_;
   std::size_t first_misses_ = 0;
+  bool queue_latched_ = false;
+  std::size_t inflight_ = 0;   // send()'s polls not answered
+  std::uint64_t hit_rank_ = 0; // the highest rank seen done at its first planned poll
+  std::deque<bool> queue_first_;
+  std::size_t queue_misses_ = 0;
+  double queue_offset_ = 0; // added to the queue's plans (note_queue_plan)
   std::size_t done_ = 0;
   bool estimate_stale_ = false;
   double service_hi_ = 0, service_lo_ = 0, base_service_ = 0;
