@@ -9,6 +9,7 @@
 #include <taskfetch/clock.hpp>
 #include <taskfetch/detail/completion_model.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
