@@ -58,6 +58,27 @@ private:
   std::vector<long long> tree_;
 };
 
+/// The last plan checks (a first poll on a plan), at most `cap`: how many,
+/// and how many found the task still pending.
+class miss_window {
+public:
+  explicit miss_window(std::size_t cap) : cap_(cap) {}
+  void add(bool missed) {
+    checks_.push_back(missed);
+    misses_ += missed;
+    if (checks_.size() > cap_) {
+      misses_ -= checks_.front();
+      checks_.pop_front();
+    }
+  }
+  std::size_t size() const noexcept { return checks_.size(); }
+  std::size_t misses() const noexcept { return misses_; }
+
+private:
+  std::deque<bool> checks_;
+  std::size_t misses_ = 0, cap_;
+};
+
 /// One endpoint's tasks: pending ones by rank (submit order), finished ones
 /// as intervals. Not thread-safe: learning_schedule locks around it.
 class completion_model {
@@ -88,7 +109,7 @@ public:
     // Only a poll made on a plan can miss it: a probe's, or a held task's
     // fallback poll before any task finished, says nothing about the plans.
     if (t.probe || !t.planned) return;
-    if (t.misses == 0 && !t.explorer) note_first(true);
+    if (t.misses == 0 && !t.explorer) first_.add(true);
     if (t.misses == 0 && t.queue_plan) note_queue_plan(true);
     ++t.misses;
   }
@@ -99,9 +120,11 @@ public:
     if (it == live_.end()) return;
     task &t = it->second;
     answered(t);
-    if (t.planned && t.misses == 0) hit_rank_ = std::max(hit_rank_, r);
-    if (!t.probe && t.planned && t.misses == 0 && !t.explorer) note_first(false);
-    if (t.planned && t.misses == 0 && t.queue_plan) note_queue_plan(false);
+    if (t.planned && t.misses == 0) {
+      hit_rank_ = std::max(hit_rank_, r);
+      if (!t.probe && !t.explorer) first_.add(false);
+      if (t.queue_plan) note_queue_plan(false);
+    }
     window_.push_back({t.s, t.l, now});
     if (window_.size() > p_.window) window_.pop_front();
     estimate_stale_ = true;
@@ -130,11 +153,9 @@ public:
     if (queue_evidence()) {
       queue_latched_ = true;
     } else if (queue_latched_ && queue_first_.size() >= 32 &&
-               queue_misses_ * 4 > queue_first_.size()) {
+               queue_first_.misses() * 4 > queue_first_.size()) {
       queue_latched_ = false;
     }
-    done_at_.push_back(now);
-    if (done_at_.size() > 8192) done_at_.pop_front();
     ++done_;
     estimate_stale_ = true;
     forget(r);
@@ -275,7 +296,7 @@ private:
   // would swing between the two models. They lapse when the queue's own
   // plans miss one time in four.
   bool queue_evidence() const noexcept {
-    return first_misses_ >= 4 && first_misses_ * 4 >= first_.size() &&
+    return first_.misses() >= 4 && first_.misses() * 4 >= first_.size() &&
            waited_below_ * 10 <= slots_seen_ &&
            static_cast<std::uint64_t>(pending_.before(slots_seen_)) * 4 <= slots_seen_;
   }
@@ -297,36 +318,21 @@ private:
     --inflight_;
   }
 
-  // A first planned poll of a non-probe: whether it found the task pending.
-  void note_first(bool missed) {
-    first_.push_back(missed);
-    first_misses_ += missed;
-    if (first_.size() > 32) {
-      first_misses_ -= first_.front();
-      first_.pop_front();
-    }
-  }
-
   // A first poll planned from the queue: whether it found the task pending.
   void note_queue_plan(bool missed) {
-    queue_first_.push_back(missed);
-    queue_misses_ += missed;
+    queue_first_.add(missed);
     // Steer the queue's plans to miss one time in eight: earlier after each
     // hit, later after a miss. Ends seen at a plan that hit are later than
     // the true ends; without this, that error is carried from each task to
     // the one queued behind it and grows.
     const double step = narrow() / 4, qs = queue_service();
     queue_offset_ = std::clamp(queue_offset_ + (missed ? step * 7 / 8 : -step / 8), -qs / 2, 0.0);
-    if (queue_first_.size() > 64) {
-      queue_misses_ -= queue_first_.front();
-      queue_first_.pop_front();
-    }
   }
 
   // The queue's plans are trusted: of the last 64 first polls planned
   // from it (at least 8), at most one in eight found the task pending.
   bool queue_plans_hit() const noexcept {
-    return queue_first_.size() >= 8 && queue_misses_ * 8 <= queue_first_.size();
+    return queue_first_.size() >= 8 && queue_first_.misses() * 8 <= queue_first_.size();
   }
 
   // @p fraction of @p age, within [min_poll, max_poll].
@@ -400,15 +406,12 @@ private:
   rank_counter pending_;
   std::vector<std::uint64_t> probes_; // live probes (few)
   std::deque<finished_task> window_;
-  std::deque<double> done_at_;
-  std::deque<bool> first_;
-  std::size_t first_misses_ = 0;
+  miss_window first_{32}; // first planned polls of non-probes, non-explorers
   bool queue_latched_ = false;
-  std::size_t inflight_ = 0;   // send()'s polls not answered
-  std::uint64_t hit_rank_ = 0; // the highest rank seen done at its first planned poll
-  std::deque<bool> queue_first_;
-  std::size_t queue_misses_ = 0;
-  double queue_offset_ = 0; // added to the queue's plans (note_queue_plan)
+  std::size_t inflight_ = 0;    // send()'s polls not answered
+  std::uint64_t hit_rank_ = 0;  // the highest rank seen done at its first planned poll
+  miss_window queue_first_{64}; // first polls planned from the queue
+  double queue_offset_ = 0;     // added to the queue's plans (note_queue_plan)
   std::size_t done_ = 0;
   bool estimate_stale_ = false;
   double service_hi_ = 0, service_lo_ = 0, base_service_ = 0;
