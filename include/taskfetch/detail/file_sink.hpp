@@ -54,9 +54,10 @@ inline std::string temp_suffix() {
 /// discard() (and the destructor, unless committed) removes the temporary.
 ///
 /// On Linux the temporary is an unnamed file (O_TMPFILE) that commit() links
-/// to the target's name, so a killed process leaves nothing behind; where
-/// that is not available, or when the target exists and is replaced, it is
-/// `.<name>.taskfetch-XXXXXX`, renamed over the target.
+/// to the target's name, so a killed process leaves nothing behind; when the
+/// target exists by then, commit() names the file `.<name>.taskfetch-XXXXXX`
+/// and renames it over the target, which is also the temporary where
+/// unnamed files are not available.
 ///
 /// The new file gets the permissions of the file it replaces, or 0666 less
 /// the umask. Errors: io, naming the target and the system's words, for any
@@ -98,15 +99,16 @@ public:
       return error(error_kind::invalid_argument,
                    "output path \"" + target.string() + "\" names no file");
     const std::filesystem::path dir = folder_of(target);
+    // Unnamed until commit, whose link finds a file or a directory in the
+    // way (EEXIST) and handles both: a stat here too would cost a small
+    // file as much as creating it. Any failure falls back to the named
+    // temporary, which reports real errors (no folder, no permission).
+    if (const int fd = open_unnamed(dir); fd >= 0) {
+      start(fd, {}, target);
+      return {};
+    }
     const file_facts old = facts_of(target);
     if (old.directory) return io_error("cannot write " + target.string(), EISDIR);
-    // A new file: unnamed until commit. Any failure here falls back to the
-    // named temporary, which reports real errors (no folder, no permission).
-    if (!old.exists)
-      if (const int fd = open_unnamed(dir); fd >= 0) {
-        start(fd, {}, target);
-        return {};
-      }
     std::filesystem::path tmp;
     const int fd = create_named(dir, target, tmp);
     if (fd < 0) return io_error("cannot create " + target.string(), errno);

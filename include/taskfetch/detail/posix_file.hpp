@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -98,12 +99,33 @@ inline int open_unnamed(const std::filesystem::path &dir) noexcept {
   return -1;
 }
 
+/// Whether link_unnamed() tries linkat(fd, "", AT_EMPTY_PATH) first: Linux
+/// 6.10+ lets whoever opened the file do that; older kernels want
+/// CAP_DAC_READ_SEARCH and answer ENOENT, after which it stays off. Tests
+/// turn it off to take the /proc way.
+inline std::atomic<bool> &link_by_descriptor() noexcept {
+  static std::atomic<bool> on{true};
+  return on;
+}
+
 /// Gives the unnamed file @p fd the name @p path; -1 with errno EEXIST if taken.
 inline int link_unnamed(int fd, const std::filesystem::path &path) noexcept {
   if (file_fault::fires(file_call::link)) return -1;
+#if defined(__linux__) && defined(AT_EMPTY_PATH)
+  // The descriptor itself: no walk through /proc, whose path costs a lookup
+  // as long as the target's.
+  if (link_by_descriptor().load(std::memory_order_relaxed)) {
+    if (::linkat(fd, "", AT_FDCWD, path.c_str(), AT_EMPTY_PATH) == 0) return 0;
+    if (errno != ENOENT) return -1; // EEXIST, EACCES...: the answer either way
+  }
+#endif
   char self[32];
   std::snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
-  return ::linkat(AT_FDCWD, self, AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW);
+  const int r = ::linkat(AT_FDCWD, self, AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW);
+  // ENOENT above was the kernel refusing the descriptor (not a missing folder,
+  // which this call would have found too): use /proc from now on.
+  if (r == 0) link_by_descriptor().store(false, std::memory_order_relaxed);
+  return r;
 }
 
 /// Writes all @p n bytes (retrying short writes and EINTR); 0, or the errno.
