@@ -140,7 +140,8 @@ public:
   /// @brief The schedule with @p s.
   explicit learning_schedule(learning_settings s) : sh_(std::make_shared<shared>(s)) {}
 
-  /// @brief A task of @p endpoint submitted (its submit answered) at @p submitted.
+  /// @brief A task of @p endpoint whose submit was sent at @p submitted (the
+  /// pool calls this in the order it sends submits, the service's order).
   state start(std::string_view endpoint, time_point submitted) const {
     std::lock_guard<std::mutex> lk(sh_->m);
     auto it = sh_->by_endpoint.find(endpoint);

@@ -25,7 +25,10 @@ class poll_plan {
 public:
   using time_point = std::chrono::steady_clock::time_point;
   virtual ~poll_plan() = default;
-  /// The submit answered at @p now: the task's plan starts.
+  /// The submit is sent at @p now (again after a failed attempt): the
+  /// task's plan starts, in the order the service takes the submits.
+  virtual void on_sending(time_point now) = 0;
+  /// The submit answered at @p now.
   virtual void on_submitted(time_point now) = 0;
   /// After the submit and after each pending answer: the wait before the
   /// next poll, given the one the retry policy asked for.
@@ -126,7 +129,17 @@ private:
     // policy's schedule alone, since their start is unknown.
     struct plan_of final : detail::poll_plan {
       plan_of(std::shared_ptr<const model> m, std::string_view ep) : m_(std::move(m)), ep_(ep) {}
-      void on_submitted(time_point now) override { st_.emplace(m_->s_.start(ep_, now)); }
+      // The state starts when the submit is sent: several submits in
+      // flight are answered in any order, while the service queues them in
+      // the order they were sent, and a schedule that follows a queue needs
+      // that order. A failed attempt's state goes; the next one starts anew.
+      void on_sending(time_point now) override {
+        st_.reset();
+        st_.emplace(m_->s_.start(ep_, now));
+      }
+      void on_submitted(time_point now) override {
+        if (!st_) st_.emplace(m_->s_.start(ep_, now));
+      }
       duration on_pending(time_point now, duration standard) override {
         return st_ ? duration(st_->on_pending(now, standard)) : standard;
       }

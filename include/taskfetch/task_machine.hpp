@@ -322,6 +322,7 @@ private:
   // One POST (submit) or DELETE (cancel); the answer is small.
   task_step attempt_plain() {
     string_response resp;
+    if (plan_ && phase_ == phase::submit) plan_->on_sending(c_.clock().now());
     auto sent = send_once(resp);
     if (!sent) return after_error(std::move(sent.error()));
     succeeded();
