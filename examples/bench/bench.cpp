@@ -452,7 +452,7 @@ log_stats read_log(const fs::path &file, long long task_ms, std::size_t max_runn
   std::vector<std::pair<long long, int>> events; // +1 at submit, -1 when the task finishes
   std::vector<std::pair<long long, std::string>>
       submits; // arrival order, as the service takes them
-  std::map<std::string, long long> last_fetch, task_time;
+  std::map<std::string, long long> last_fetch, task_time, done_at;
   std::ifstream in(file);
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
@@ -468,6 +468,7 @@ log_stats read_log(const fs::path &file, long long task_ms, std::size_t max_runn
     s.last_submit = std::max(s.last_submit, t);
     submits.emplace_back(t, j.value("task", ""));
     task_time[j.value("task", "")] = j.value("task_ms", task_ms); // varied: --task-ms MIN-MAX
+    if (j.contains("done_ms")) done_at[j.value("task", "")] = j.value("done_ms", 0LL);
   }
   // The emulator's FIFO slots (tasks.hpp take_slot): a task starts when it
   // arrives, or when the earliest of max_running slots frees.
@@ -481,8 +482,12 @@ log_stats read_log(const fs::path &file, long long task_ms, std::size_t max_runn
       start = std::max(t, free_at.top());
       free_at.pop();
     }
-    const long long done = start + task_time[id];
-    if (max_running) free_at.push(done);
+    // The emulator logs when each task ends; replaying its queue from the
+    // log's order is a fallback (submits within one ms may have taken their
+    // slots in another order, which put tasks at a wave's edge in the wrong wave).
+    const auto logged = done_at.find(id);
+    const long long done = logged != done_at.end() ? logged->second : start + task_time[id];
+    if (max_running) free_at.push(start + task_time[id]);
     events.emplace_back(t, 1);
     events.emplace_back(done, -1);
     if (auto f = last_fetch.find(id); f != last_fetch.end()) {

@@ -1131,6 +1131,13 @@ TEST_SUITE("emulator raw") {
     std::vector<std::string> ids;
     for (int i = 0; i < 5; ++i)
       ids.push_back(submit(*c, tok, table_path, json{{"image", b64("t" + std::to_string(i))}}));
+    // The log says when each ends, its wait for a slot included.
+    std::vector<long long> ends; // ms after its arrival
+    for (const auto &e : run.emu.log())
+      if (e.kind == "submit" && e.done)
+        ends.push_back(
+            std::chrono::duration_cast<std::chrono::milliseconds>(*e.done - e.time).count());
+    CHECK(ends == std::vector<long long>{300, 300, 600, 600, 900});
     auto states = [&] {
       std::string s;
       for (const auto &id : ids)

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +34,9 @@ struct log_entry {
   int status = 0;          ///< HTTP status answered
   long long task_ms = 0;   ///< submits: the time the task takes once started (ms)
   time_point time;         ///< emulator clock when it arrived
+  /// submits: when the task ends (after its wait for a slot, with
+  /// --max-running), logged as "done_ms" so a reader need not replay the queue
+  std::optional<time_point> done;
 };
 
 namespace detail {
@@ -59,6 +63,10 @@ public:
                        {"fault", e.fault},
                        {"status", e.status}};
       if (e.task_ms) j["task_ms"] = e.task_ms;
+      if (e.done)
+        j["done_ms"] =
+            std::chrono::duration_cast<std::chrono::milliseconds>(e.done->time_since_epoch())
+                .count();
       if (FILE *f = std::fopen(file_.c_str(), "a")) {
         const std::string line = j.dump() + "\n";
         std::fwrite(line.data(), 1, line.size(), f);

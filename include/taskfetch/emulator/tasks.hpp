@@ -66,8 +66,10 @@ public:
 
   /// @brief Holds @p t and returns its id (a new GUID when empty). A
   /// non-empty @p body_hash counts it as a submission; @p queued subjects
-  /// it to max_running.
-  std::string add(task t, const std::string &body_hash, bool queued) {
+  /// it to max_running. @p started, when given, gets when its schedule
+  /// starts (later than now when it waits for a slot).
+  std::string add(task t, const std::string &body_hash, bool queued,
+                  time_point *started = nullptr) {
     std::lock_guard<std::mutex> lk(m_);
     if (t.id.empty()) t.id = guid();
     const auto now = opts_.now();
@@ -77,6 +79,7 @@ public:
         it = now - it->second.submitted > opts_.retention ? tasks_.erase(it) : std::next(it);
     t.submitted = now;
     t.started = queued ? take_slot(now, t.pending_for + t.processing_for) : now;
+    if (started) *started = t.started;
     if (!body_hash.empty()) {
       ++submits_[body_hash];
       ++submits_per_endpoint_[t.endpoint];
