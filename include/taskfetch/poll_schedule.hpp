@@ -28,8 +28,6 @@ public:
   /// The submit is sent at @p now (again after a failed attempt): the
   /// task's plan starts, in the order the service takes the submits.
   virtual void on_sending(time_point now) = 0;
-  /// The submit answered at @p now.
-  virtual void on_submitted(time_point now) = 0;
   /// After the submit and after each pending answer: the wait before the
   /// next poll, given the one the retry policy asked for.
   virtual duration on_pending(time_point now, duration standard) = 0;
@@ -110,7 +108,7 @@ public:
   explicit operator bool() const noexcept { return impl_ != nullptr; }
 
   /// @brief A plan for one task of endpoint @p endpoint (its state is made
-  /// when the submit answers); nullptr when empty.
+  /// when its submit is sent); nullptr when empty.
   std::unique_ptr<detail::poll_plan> plan(std::string_view endpoint) const {
     return impl_ ? impl_->plan(impl_, endpoint) : nullptr;
   }
@@ -136,9 +134,6 @@ private:
       void on_sending(time_point now) override {
         st_.reset();
         st_.emplace(m_->s_.start(ep_, now));
-      }
-      void on_submitted(time_point now) override {
-        if (!st_) st_.emplace(m_->s_.start(ep_, now));
       }
       duration on_pending(time_point now, duration standard) override {
         return st_ ? duration(st_->on_pending(now, standard)) : standard;

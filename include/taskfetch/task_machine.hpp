@@ -334,7 +334,6 @@ private:
     req_.body = std::string(); // the input may be large: not kept past its use
     if (co_.on_submitted)
       if (auto s = co_.on_submitted(id_); !s) return finish(std::move(s.error()));
-    if (plan_) plan_->on_submitted(c_.clock().now());
     if (goal_ != task_goal::run) return finish_ok();
     // Polling starts now, with a fresh retry budget and schedule; the
     // deadline stays the whole run's.

@@ -149,7 +149,6 @@ figures simulate(const batch &b, bool learning, double per_ms = 0, learning_sett
     if (!tk.submit_answered) { // the submit's answer
       tk.submit_answered = true;
       if (!tk.submitted) arrive(tk); // taken as it is answered (no jitter)
-      if (tk.plan) tk.plan->on_submitted(now);
       wait_after(tk, *tk.rs.on_pending(duration(0)));
       continue;
     }
