@@ -59,7 +59,6 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <queue>
 #include <random>
 #include <sstream>
 #include <string>
@@ -447,12 +446,15 @@ struct log_stats {
   std::size_t over_bound = 0;
 };
 
-log_stats read_log(const fs::path &file, long long task_ms, std::size_t max_running = 0) {
+log_stats read_log(const fs::path &file) {
   log_stats s;
   std::vector<std::pair<long long, int>> events; // +1 at submit, -1 when the task finishes
-  std::vector<std::pair<long long, std::string>>
-      submits; // arrival order, as the service takes them
-  std::map<std::string, long long> last_fetch, task_time, done_at;
+  struct submit {
+    long long at, done; // epoch ms: arrival, and the task's end (its wait for a slot included)
+    std::string task;
+  };
+  std::vector<submit> submits;
+  std::map<std::string, long long> last_fetch;
   std::ifstream in(file);
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
@@ -466,34 +468,24 @@ log_stats read_log(const fs::path &file, long long task_ms, std::size_t max_runn
     if (s.submits++ == 0) s.first_submit = t;
     s.first_submit = std::min(s.first_submit, t);
     s.last_submit = std::max(s.last_submit, t);
-    submits.emplace_back(t, j.value("task", ""));
-    task_time[j.value("task", "")] = j.value("task_ms", task_ms); // varied: --task-ms MIN-MAX
-    if (j.contains("done_ms")) done_at[j.value("task", "")] = j.value("done_ms", 0LL);
-  }
-  // The emulator's FIFO slots (tasks.hpp take_slot): a task starts when it
-  // arrives, or when the earliest of max_running slots frees.
-  std::stable_sort(submits.begin(), submits.end(),
-                   [](const auto &a, const auto &b) { return a.first < b.first; });
-  std::priority_queue<long long, std::vector<long long>, std::greater<>> free_at;
-  std::vector<double> late;
-  for (const auto &[t, id] : submits) {
-    long long start = t;
-    if (max_running && free_at.size() >= max_running) {
-      start = std::max(t, free_at.top());
-      free_at.pop();
-    }
     // The emulator logs when each task ends; replaying its queue from the
-    // log's order is a fallback (submits within one ms may have taken their
-    // slots in another order, which put tasks at a wave's edge in the wrong wave).
-    const auto logged = done_at.find(id);
-    const long long done = logged != done_at.end() ? logged->second : start + task_time[id];
-    if (max_running) free_at.push(start + task_time[id]);
-    events.emplace_back(t, 1);
-    events.emplace_back(done, -1);
-    if (auto f = last_fetch.find(id); f != last_fetch.end()) {
-      const double l = std::max(0LL, f->second - done) / 1000.0;
+    // log's order would not do (submits within one ms may have taken their
+    // slots in another order, which puts tasks at a wave's edge in the wrong wave).
+    if (!j.contains("done_ms")) {
+      std::fprintf(stderr, "%s: a submit without done_ms (an older emulator?)\n",
+                   file.string().c_str());
+      std::exit(2);
+    }
+    submits.push_back({t, j.value("done_ms", 0LL), j.value("task", "")});
+  }
+  std::vector<double> late;
+  for (const auto &sub : submits) {
+    events.emplace_back(sub.at, 1);
+    events.emplace_back(sub.done, -1);
+    if (auto f = last_fetch.find(sub.task); f != last_fetch.end()) {
+      const double l = std::max(0LL, f->second - sub.done) / 1000.0;
       late.push_back(l);
-      s.over_bound += l > std::max(0.25 * (done - t) / 1000.0, 1.0) + 0.05;
+      s.over_bound += l > std::max(0.25 * (sub.done - sub.at) / 1000.0, 1.0) + 0.05;
     }
   }
   std::sort(events.begin(), events.end()); // a finish sorts before a submit at the same ms
@@ -680,7 +672,7 @@ int latency_main(const std::string &cli, const fs::path &base_dir, int runs, boo
       o.overflows = listen_overflows() - overflows;
       kill(emu_pid, SIGTERM);
       waitpid(emu_pid, nullptr, 0);
-      o.log = read_log(log, s.task_ms, s.max_running);
+      o.log = read_log(log);
       o.written = count_written(report, out_dir);
       if (o.m.code != 0 || o.written != std::size_t(s.inputs))
         std::fprintf(stderr, "%s, %d x %d ms: exit %d, %zu written; stderr: %s\n", s.name.c_str(),
