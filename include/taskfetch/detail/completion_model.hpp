@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace taskfetch::detail {
@@ -110,7 +111,11 @@ public:
     // fallback poll before any task finished, says nothing about the plans.
     if (t.probe || !t.planned) return;
     if (t.misses == 0 && !t.explorer) first_.add(true);
-    if (t.misses == 0 && t.queue_plan) note_queue_plan(true);
+    if (t.misses == 0 && t.queue_plan)
+      note_queue_plan(true);
+    else if (t.queue_check)
+      note_queue_plan(true, t.queue_check == 1);
+    t.queue_check = 0;
     ++t.misses;
   }
 
@@ -124,6 +129,8 @@ public:
       hit_rank_ = std::max(hit_rank_, r);
       if (!t.probe && !t.explorer) first_.add(false);
       if (t.queue_plan) note_queue_plan(false);
+    } else if (t.queue_check) {
+      note_queue_plan(false, t.queue_check == 1);
     }
     window_.push_back({t.s, t.l, now});
     if (window_.size() > p_.window) window_.pop_front();
@@ -136,14 +143,22 @@ public:
     // (service_hi_ then grows with the time tasks waited).
     const double service = queued() && base_service_ > 0 ? base_service_ : service_hi_;
     const double in_time = service + narrow();
+    // Seen done within a probe's wait, but never as late as a second wave
+    // ends (2 service times): with 1 s tasks and 1 s waits the two overlap.
+    const double at_once =
+        std::min(in_time + std::max(narrow(), probe_wait(service)) + 0.1 * p_.min_poll,
+                 2 * service - narrow());
     if (t.l - t.s > in_time) {
       waited_below_ += r < slots_seen_;
-    } else if (now - t.s <= in_time + std::max(narrow(), probe_wait(service)) + 0.1 * p_.min_poll) {
+    } else if (now - t.s <= at_once) {
       slots_seen_ = std::max<std::uint64_t>(slots_seen_, r + 1);
     }
     if (slots_ && r >= slots_)
       if (auto a = seen_.find(r - slots_); a != seen_.end()) {
-        gaps_.push_back(now - a->second);
+        // A task seen long after its last pending poll ended somewhere in
+        // between: its gap counts from where seen_ puts it, so dense polls'
+        // late sightings do not stretch every plan behind it.
+        gaps_.push_back((t.l > t.s && now - t.l > narrow() ? now - narrow() : now) - a->second);
         if (gaps_.size() > 64) gaps_.pop_front();
       }
     // When its slot freed: within (l, now]. A task whose polls bracket its
@@ -185,6 +200,8 @@ public:
     auto it = live_.find(r);
     if (it == live_.end()) return {now + standard, false};
     task &t = it->second;
+    // A check planned at the last look, now due (its answer clears it).
+    const bool checking = std::exchange(t.queue_check, 0) != 0;
     const double age = now - t.s;
     const double bound = lateness_wait(age);
     // Probes, and every task before any has finished: the standard schedule
@@ -245,7 +262,17 @@ public:
     // Missed a plan made before the queue showed (a batch submitted in a
     // burst): the queue's plan, once its plans are seen to hit. A queue
     // whose tasks' times vary misses them, and keeps the bounded rule.
-    if (from_slot && queue_plans_hit() && target - now > p_.dense) return {t.plan, true};
+    if (from_slot && (target - now > p_.dense || checking)) {
+      // Not trusted yet (a short batch whose every task missed the plan
+      // made before the queue showed has no first plans left to check it):
+      // a queue plan within the bound is polled at its time, and checks.
+      // Trusted, it steers the queue's plans as first plans do.
+      const bool trusted = queue_plans_hit();
+      if (trusted || target - now <= bound) {
+        t.queue_check = trusted ? 2 : 1;
+        return {t.plan, true};
+      }
+    }
     // Missed the plan: poll densely, the waits doubling, never past the bound.
     const double dense = p_.dense * std::pow(2.0, std::min<double>(t.misses - 1, 16));
     return {now + std::min(bound, std::max(dense, target - now)), false};
@@ -298,7 +325,19 @@ private:
   bool queue_evidence() const noexcept {
     return first_.misses() >= 4 && first_.misses() * 4 >= first_.size() &&
            waited_below_ * 10 <= slots_seen_ &&
-           static_cast<std::uint64_t>(pending_.before(slots_seen_)) * 4 <= slots_seen_;
+           static_cast<std::uint64_t>(pending_.before(slots_seen_) - unpolled_probes()) * 4 <=
+               slots_seen_;
+  }
+
+  // Live probes of rank below slots_seen_ not yet polled past the service
+  // time: their staggered polls have not looked, so their pending says
+  // nothing of the batch (with a queue of a few slots they would hide it
+  // until every first plan had missed).
+  long long unpolled_probes() const {
+    long long n = 0;
+    for (const auto r : probes_)
+      if (r < slots_seen_ && live_.at(r).l - live_.at(r).s <= service_hi_) ++n;
+    return n;
   }
 
   struct task {
@@ -307,6 +346,7 @@ private:
     bool probe = false, explorer = false, planned = false;
     bool queue_plan = false; // the first plan came from the queue
     bool inflight = false;   // a first planned poll sent (send()), not answered
+    int queue_check = 0;     // a missed task's poll at a queue plan: 1 checks it, 2 only steers
   };
   struct finished_task {
     double s, l, u;
@@ -319,8 +359,8 @@ private:
   }
 
   // A first poll planned from the queue: whether it found the task pending.
-  void note_queue_plan(bool missed) {
-    queue_first_.add(missed);
+  void note_queue_plan(bool missed, bool counts = true) {
+    if (counts) queue_first_.add(missed);
     // Steer the queue's plans to miss one time in eight: earlier after each
     // hit, later after a miss. Ends seen at a plan that hit are later than
     // the true ends; without this, that error is carried from each task to
