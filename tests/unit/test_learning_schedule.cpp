@@ -188,6 +188,18 @@ batch uniform(std::size_t n, long long run_ms, long long every_ms) {
   return b;
 }
 
+/// @p n tasks @p every_ms apart whose times are log-uniform in [lo_ms, hi_ms].
+batch log_uniform(std::size_t n, double lo_ms, double hi_ms, long long every_ms) {
+  batch b;
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> logd(std::log(lo_ms), std::log(hi_ms));
+  for (std::size_t k = 0; k < n; ++k) {
+    b.submit.push_back(static_cast<long long>(k) * every_ms);
+    b.run.push_back(static_cast<long long>(std::exp(logd(rng))));
+  }
+  return b;
+}
+
 void report(const std::string &name, const figures &l, const figures &s) {
   MESSAGE(name << ": requests/task learning " << l.requests_per_task << " standard "
                << s.requests_per_task << "; late (s) median " << l.median_late << " worst "
@@ -230,13 +242,7 @@ TEST_CASE("learning schedule: a queue (100 at once) is followed at its completio
 }
 
 TEST_CASE("learning schedule: mixed durations from 1 s to 4 minutes keep the bound") {
-  batch b;
-  std::mt19937 rng(7);
-  std::uniform_real_distribution<double> logd(std::log(1000.0), std::log(240000.0));
-  for (std::size_t k = 0; k < 500; ++k) {
-    b.submit.push_back(static_cast<long long>(k) * 2);
-    b.run.push_back(static_cast<long long>(std::exp(logd(rng))));
-  }
+  const batch b = log_uniform(500, 1000, 240000, 2);
   const figures l = simulate(b, true), s = simulate(b, false);
   report("mixed 500 x 1..240 s", l, s);
   CHECK(l.seen == 500);
@@ -445,13 +451,7 @@ TEST_CASE("learning schedule: a queue whose task times vary by 10% keeps the bou
 // should_fail so that fixing it shows here.
 TEST_CASE("learning schedule: a mixed batch whose first inputs are long keeps the bound" *
           doctest::should_fail()) {
-  batch m;
-  std::mt19937 rng(7);
-  std::uniform_real_distribution<double> logd(std::log(1000.0), std::log(120000.0));
-  for (std::size_t k = 0; k < 500; ++k) {
-    m.submit.push_back(static_cast<long long>(k) * 2);
-    m.run.push_back(static_cast<long long>(std::exp(logd(rng))));
-  }
+  batch m = log_uniform(500, 1000, 120000, 2);
   for (std::size_t k = 0; k < 8; ++k) m.run[k] = std::max<long long>(m.run[k], 20000);
   const figures l = simulate(m, true, 8), s = simulate(m, false, 8);
   report("mixed 500 x 1..120 s, the first 8 at least 20 s", l, s);
