@@ -113,9 +113,9 @@ public:
     if (t.misses == 0 && !t.explorer) first_.add(true);
     if (t.misses == 0 && t.queue_plan)
       note_queue_plan(true);
-    else if (t.queue_check)
-      note_queue_plan(true, t.queue_check == 1);
-    t.queue_check = 0;
+    else if (t.check != queue_check::none)
+      note_queue_plan(true, t.check == queue_check::counts);
+    t.check = queue_check::none;
     ++t.misses;
   }
 
@@ -129,8 +129,8 @@ public:
       hit_rank_ = std::max(hit_rank_, r);
       if (!t.probe && !t.explorer) first_.add(false);
       if (t.queue_plan) note_queue_plan(false);
-    } else if (t.queue_check) {
-      note_queue_plan(false, t.queue_check == 1);
+    } else if (t.check != queue_check::none) {
+      note_queue_plan(false, t.check == queue_check::counts);
     }
     window_.push_back({t.s, t.l, now});
     if (window_.size() > p_.window) window_.pop_front();
@@ -201,7 +201,7 @@ public:
     if (it == live_.end()) return {now + standard, false};
     task &t = it->second;
     // A check planned at the last look, now due (its answer clears it).
-    const bool checking = std::exchange(t.queue_check, 0) != 0;
+    const bool checking = std::exchange(t.check, queue_check::none) != queue_check::none;
     const double age = now - t.s;
     const double bound = lateness_wait(age);
     // Probes, and every task before any has finished: the standard schedule
@@ -269,7 +269,7 @@ public:
       // Trusted, it steers the queue's plans as first plans do.
       const bool trusted = queue_plans_hit();
       if (trusted || target - now <= bound) {
-        t.queue_check = trusted ? 2 : 1;
+        t.check = trusted ? queue_check::steers : queue_check::counts;
         return {t.plan, true};
       }
     }
@@ -333,20 +333,27 @@ private:
   // time: their staggered polls have not looked, so their pending says
   // nothing of the batch (with a queue of a few slots they would hide it
   // until every first plan had missed).
-  long long unpolled_probes() const {
+  long long unpolled_probes() const noexcept {
     long long n = 0;
     for (const auto r : probes_)
-      if (r < slots_seen_ && live_.at(r).l - live_.at(r).s <= service_hi_) ++n;
+      if (const auto it = live_.find(r);
+          r < slots_seen_ && it != live_.end() && it->second.l - it->second.s <= service_hi_)
+        ++n;
     return n;
   }
+
+  // What a missed task's poll at the queue's plan tells (next_poll): it
+  // counts towards trusting the queue's plans, or, once they are trusted,
+  // only steers them (note_queue_plan).
+  enum class queue_check : unsigned char { none, counts, steers };
 
   struct task {
     double s = 0, l = 0, plan = 0, due = 0; // due: a probe's next poll
     unsigned misses = 0;
     bool probe = false, explorer = false, planned = false;
-    bool queue_plan = false; // the first plan came from the queue
-    bool inflight = false;   // a first planned poll sent (send()), not answered
-    int queue_check = 0;     // a missed task's poll at a queue plan: 1 checks it, 2 only steers
+    bool queue_plan = false;               // the first plan came from the queue
+    bool inflight = false;                 // a first planned poll sent (send()), not answered
+    queue_check check = queue_check::none; // the poll in flight is at a queue plan
   };
   struct finished_task {
     double s, l, u;
@@ -358,7 +365,9 @@ private:
     --inflight_;
   }
 
-  // A first poll planned from the queue: whether it found the task pending.
+  // A first poll planned from the queue (or a missed task's check of it):
+  // whether it found the task pending. @p counts: towards trusting the
+  // queue's plans (queue_plans_hit); steering always.
   void note_queue_plan(bool missed, bool counts = true) {
     if (counts) queue_first_.add(missed);
     // Steer the queue's plans to miss one time in eight: earlier after each
