@@ -155,9 +155,10 @@ public:
     }
     if (slots_ && r >= slots_)
       if (auto a = seen_.find(r - slots_); a != seen_.end()) {
-        // A task seen long after its last pending poll ended somewhere in
-        // between: its gap counts from where seen_ puts it, so dense polls'
-        // late sightings do not stretch every plan behind it.
+        // A task seen more than narrow() after its last pending poll ended
+        // somewhere in between: its gap counts from narrow() before the poll
+        // that saw it (where seen_ below puts it too), so dense polls' late
+        // sightings do not stretch every plan behind it.
         gaps_.push_back((t.l > t.s && now - t.l > narrow() ? now - narrow() : now) - a->second);
         if (gaps_.size() > 64) gaps_.pop_front();
       }
@@ -335,10 +336,11 @@ private:
   // until every first plan had missed).
   long long unpolled_probes() const noexcept {
     long long n = 0;
-    for (const auto r : probes_)
-      if (const auto it = live_.find(r);
-          r < slots_seen_ && it != live_.end() && it->second.l - it->second.s <= service_hi_)
-        ++n;
+    for (const auto r : probes_) {
+      if (r >= slots_seen_) continue; // most later probes: no lookup
+      const auto it = live_.find(r);
+      n += it != live_.end() && it->second.l - it->second.s <= service_hi_;
+    }
     return n;
   }
 
