@@ -226,3 +226,46 @@ TEST_CASE("scanner caps captured members") {
   CHECK_FALSE(o.ok);
   CHECK(o.code == scan_errc::too_large);
 }
+
+TEST_CASE("scanner reads plain members itself and the rest through nlohmann, alike") {
+  // Plain names and values (printable ASCII, no escape) skip nlohmann's
+  // parser; escapes, other bytes, numbers and nesting go through it. Either
+  // way the fields are what nlohmann makes of the same answer.
+  const std::vector<std::string> answers = {
+      R"({"id":"s","taskStatus":"Completed","responseStatusCode":"Ok","error":null})",
+      R"({"task\u0053tatus":"Compl\u00e9ted","id":"a\"b","e":"tab\tnewline\n"})",
+      "{\"name\":\"caf\xC3\xA9\",\"del\":\"a\x7f"
+      "b\",\"empty\":\"\",\"sp\":\" \"}",
+      R"({"u":5,"i":-5,"f":1.5,"z":0,"t":true,"fl":false,"n":null,"big":18446744073709551615})",
+      R"({"o":{"a":[1,"x",null]},"l":[],"s":"/\\/"})",
+  };
+  for (const auto &a : answers)
+    for (std::size_t step : {1u, 3u, 1000u}) {
+      CAPTURE(a);
+      auto o = scan(a, step);
+      REQUIRE(o.ok);
+      const json expected = json::parse(a);
+      CHECK(o.fields == expected);
+      // The same kinds too: nlohmann keeps 5 unsigned and -5 signed.
+      for (auto it = expected.begin(); it != expected.end(); ++it)
+        CHECK(o.fields.at(it.key()).type() == it.value().type());
+    }
+}
+
+TEST_CASE("scanner still rejects what only nlohmann's parser catches") {
+  // A raw control character or a byte that is not UTF-8 makes a string
+  // that is not JSON; the plain path must not let either through.
+  const std::vector<bad_answer> cases = {
+      {"{\"a\":\"x\ty\"}", "member \"a\" is not valid JSON"},
+      {"{\"a\":\"\xff\"}", "member \"a\" is not valid JSON"},
+      {"{\"a\":nulll}", "member \"a\" is not valid JSON"},
+      {"{\"x\ty\":1}", "invalid member name"},
+      {"{\"\xff\":1}", "invalid member name"},
+  };
+  check_rejected(cases, scan_errc::syntax, 1);
+  // A name written with an escape is still the same name.
+  const std::vector<bad_answer> dup = {
+      {"{\"id\":\"a\",\"\\u0069d\":\"b\"}", "duplicate member \"id\""},
+  };
+  check_rejected(dup, scan_errc::shape, 2);
+}

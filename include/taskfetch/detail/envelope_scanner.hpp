@@ -253,19 +253,41 @@ private:
     return -1;
   }
 
+  // Most member names and values are plain: printable ASCII in quotes with
+  // no escape, or a literal. Their text is their value, so they skip a
+  // nlohmann parser each: a parser per member made half the allocations of
+  // a small answer (docs/BENCHMARKS.md). Anything else goes to nlohmann.
+  static bool plain_string(std::string_view s) noexcept {
+    if (s.size() < 2 || s.front() != '"' || s.back() != '"') return false;
+    for (std::size_t k = 1; k + 1 < s.size(); ++k) {
+      const auto c = static_cast<unsigned char>(s[k]);
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+    }
+    return true;
+  }
+  // Takes the std::string itself: nlohmann instantiates a parser per input type.
+  static nlohmann::json parse_value(const std::string &s) {
+    if (plain_string(s)) return s.substr(1, s.size() - 2);
+    if (s == "null") return nullptr;
+    if (s == "true") return true;
+    if (s == "false") return false;
+    return nlohmann::json::parse(s, nullptr, false);
+  }
+
   // A member name ended: decode it and decide what its value is.
   bool end_key(std::size_t i) {
-    auto k = nlohmann::json::parse(key_raw_, nullptr, false);
-    if (!k.is_string()) return syntax(i, "invalid member name");
-    key_ = k.get<std::string>();
+    if (plain_string(key_raw_)) {
+      key_.assign(key_raw_, 1, key_raw_.size() - 2);
+    } else {
+      auto k = nlohmann::json::parse(key_raw_, nullptr, false);
+      if (!k.is_string()) return syntax(i, "invalid member name");
+      key_ = k.get<std::string>();
+    }
     auto &seen = lvl_ == level::top ? top_keys_ : element_keys_;
-    std::string lower = key_;
-    for (auto &ch : lower)
-      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
     for (const auto &s : seen)
-      if (s == lower)
+      if (iequals(s, key_))
         return fail(scan_errc::shape, "duplicate member \"" + key_ + "\"", offset_ + i);
-    seen.push_back(std::move(lower));
+    seen.push_back(key_);
     if (lvl_ == level::top)
       slot_ = iequals(key_, "results") ? slot::results : slot::field;
     else if (iequals(key_, "data"))
@@ -357,7 +379,7 @@ private:
   // The captured value ended before p[i] (i is not consumed).
   bool end_capture(const char *p, std::size_t from, std::size_t i) {
     if (!append_capture(p + from, i - from, i)) return false;
-    auto v = nlohmann::json::parse(cap_, nullptr, false);
+    nlohmann::json v = parse_value(cap_);
     if (v.is_discarded())
       return fail(scan_errc::syntax, "member \"" + key_ + "\" is not valid JSON",
                   offset_ + i - cap_.size());
