@@ -13,12 +13,34 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <map>
+#include <stdexcept>
 
 using namespace taskfetch;
 using batch_test::completed;
 
 using ut::test_client;
+
+namespace {
+// RecognizeTable polls: each task Pending at its first poll, then Completed
+// with its id as the table's cell (@p polls counts them by id); the task
+// @p missing never existed.
+void pending_then_completed(testing::scripted_transport &net, std::map<std::string, int> &polls,
+                            std::string missing = {}) {
+  net.on(
+      http_method::get, "/v5.0/ocr/RecognizeTable",
+      [&polls, missing](const request &r) {
+        const std::string id = r.target.substr(r.target.find("id=") + 3);
+        if (id == missing)
+          return testing::scripted_reply::json(200, R"({"taskStatus":"NotExist"})");
+        if (polls[id]++ == 0)
+          return testing::scripted_reply::json(200, R"({"taskStatus":"Pending"})");
+        return testing::scripted_reply::json(200, completed("0\n" + id + "\n"));
+      },
+      testing::scripted_transport::forever);
+}
+} // namespace
 
 TEST_CASE("fetch_batch: every id once, its own decoder; a missing task fails alone") {
   testing::scripted_transport net;
@@ -26,16 +48,7 @@ TEST_CASE("fetch_batch: every id once, its own decoder; a missing task fails alo
   test_client api(options{}.credentials("id", "secret"), net, standard_retry{}, clock);
   std::map<std::string, int> polls;
   // Each task is Pending at its first poll; "gone" never existed.
-  net.on(
-      http_method::get, "/v5.0/ocr/RecognizeTable",
-      [&](const request &r) {
-        const std::string id = r.target.substr(r.target.find("id=") + 3);
-        if (id == "gone") return testing::scripted_reply::json(200, R"({"taskStatus":"NotExist"})");
-        if (polls[id]++ == 0)
-          return testing::scripted_reply::json(200, R"({"taskStatus":"Pending"})");
-        return testing::scripted_reply::json(200, completed("0\n" + id + "\n"));
-      },
-      testing::scripted_transport::forever);
+  pending_then_completed(net, polls, "gone");
   const std::vector<std::string> ids{"t0", "t1", "gone", "t3", "t4"};
 
   std::vector<std::size_t> decoders_made;
@@ -68,4 +81,98 @@ TEST_CASE("fetch_batch: every id once, its own decoder; a missing task fails alo
   // message in a lambda, which C++17 forbids for bindings (clang refuses it).
   for (const auto &p : polls) CHECK_MESSAGE(p.second == 2, p.first);
   CHECK(net.unmatched() == 0);
+}
+
+TEST_CASE("fetch_batch: tasks are made as room opens, never more than max_outstanding at once") {
+  testing::scripted_transport net;
+  testing::manual_clock clock;
+  test_client api(options{}.credentials("id", "secret"), net, standard_retry{}, clock);
+  std::map<std::string, int> polls;
+  pending_then_completed(net, polls);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 60; ++i) ids.push_back("t" + std::to_string(i));
+
+  std::size_t made = 0, reported = 0, most = 0;
+  batch_options bo;
+  bo.jobs = 2;
+  bo.max_outstanding = 5;
+  bo.own_threads = false;
+  bo.on_progress = [&](const pool_progress &p) {
+    CHECK(p.queued + p.in_progress() <= bo.max_outstanding);
+  };
+  auto sum = fetch_batch<endpoints::recognize_table>(
+      api, ids,
+      [&](std::size_t, const std::string &) {
+        ++made;
+        most = std::max(most, made - reported);
+        return decoders::table{};
+      },
+      [&](std::size_t i, const std::string &id, const result<table> &r) {
+        CHECK(ids[i] == id);
+        ++reported;
+        CHECK(r);
+      },
+      bo);
+  CHECK(sum.done == ids.size());
+  CHECK(made == ids.size());
+  CHECK(reported == ids.size());
+  CHECK(most == bo.max_outstanding); // the window filled, never passed
+  CHECK(polls.size() == ids.size());
+  CHECK(net.unmatched() == 0);
+}
+
+TEST_CASE("fetch_batch: a batch cancelled before it starts reports every id, however many") {
+  // Each cancelled task ends as it is added; the next one is then made by
+  // the feed's loop, not from inside the last one's callback.
+  testing::scripted_transport net;
+  testing::manual_clock clock;
+  test_client api(options{}.credentials("id", "secret"), net, standard_retry{}, clock);
+  std::vector<std::string> ids(20000, "t");
+  cancel_source stop;
+  stop.cancel();
+  batch_options bo;
+  bo.max_outstanding = 1;
+  bo.own_threads = false;
+  bo.per_task.cancel = stop.token();
+  std::size_t cancelled = 0;
+  auto sum = fetch_batch<endpoints::recognize_table>(
+      api, ids, [](std::size_t, const std::string &) { return decoders::table{}; },
+      [&](std::size_t, const std::string &, const result<table> &r) {
+        if (!r && r.error().kind() == error_kind::cancelled) ++cancelled;
+      },
+      bo);
+  CHECK(sum.failed == ids.size());
+  CHECK(cancelled == ids.size());
+  CHECK(net.requests().empty());
+}
+
+TEST_CASE("fetch_batch: what make_decoder throws, on whichever thread, stops the batch and "
+          "reaches the caller") {
+  testing::scripted_transport net;
+  testing::manual_clock clock;
+  test_client api(options{}.credentials("id", "secret"), net, standard_retry{}, clock);
+  net.on(
+      http_method::get, "/v5.0/ocr/RecognizeTable",
+      [&](const request &) { return testing::scripted_reply::json(200, completed("0\nx\n")); },
+      testing::scripted_transport::forever);
+  std::vector<std::string> ids(30, "t");
+  for (bool threads : {false, true}) {
+    CAPTURE(threads);
+    batch_options bo;
+    bo.max_outstanding = 3;
+    bo.own_threads = threads;
+    std::atomic<std::size_t> made{0}; // a worker makes decoders when threads
+    auto batch = [&] {
+      fetch_batch<endpoints::recognize_table>(
+          api, ids,
+          [&](std::size_t i, const std::string &) {
+            ++made;
+            if (i == 7) throw std::runtime_error("no room for file 7");
+            return decoders::table{};
+          },
+          [](std::size_t, const std::string &, const result<table> &) {}, bo);
+    };
+    CHECK_THROWS_WITH_AS(batch(), "no room for file 7", std::runtime_error);
+    CHECK(made.load() == 8); // nothing made after the throw
+  }
 }

@@ -18,6 +18,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <set>
 
 using namespace taskfetch;
 using batch_test::completed;
@@ -25,6 +26,18 @@ using batch_test::temp_dir;
 namespace fs = std::filesystem;
 using detail::file_call;
 using detail::file_fault;
+
+namespace {
+// RecognizeTable submits answered task-1, task-2, ... (@p next_id counts them).
+void number_submits(testing::scripted_transport &net, int &next_id) {
+  net.on(
+      http_method::post, "/v5.0/ocr/RecognizeTable",
+      [&next_id](const request &) {
+        return testing::scripted_reply::text(200, "task-" + std::to_string(++next_id));
+      },
+      testing::scripted_transport::forever);
+}
+} // namespace
 
 TEST_CASE("inputs and results that cannot be read are io errors naming them") {
   temp_dir d("read-io");
@@ -79,12 +92,7 @@ TEST_CASE(
   testing::manual_clock clock;
   test_client api(options{}.credentials("id", "secret"), net, standard_retry{}, clock);
   int next_id = 0;
-  net.on(
-      http_method::post, "/v5.0/ocr/RecognizeTable",
-      [&](const request &) {
-        return testing::scripted_reply::text(200, "task-" + std::to_string(++next_id));
-      },
-      testing::scripted_transport::forever);
+  number_submits(net, next_id);
   // b's first task fails; everything else completes.
   net.on(
       http_method::get, "/v5.0/ocr/RecognizeTable",
@@ -178,4 +186,58 @@ TEST_CASE("run_inputs: a journal that cannot be opened fails the run before any 
   CHECK(net.requests().empty()); // not even the token
   CHECK(reports == 0);
   CHECK_FALSE(fs::exists(d.path / "a.png.csv"));
+}
+
+TEST_CASE("run_inputs: inputs become tasks as room opens, max_outstanding at once") {
+  temp_dir d("runner-window");
+  std::vector<batch_input> ins;
+  for (int i = 0; i < 30; ++i) {
+    const std::string n = "in" + std::to_string(i) + ".png";
+    std::ofstream(d.path / n) << n;
+    ins.push_back({n, d.path / n, d.path / (n + ".csv")});
+  }
+  testing::scripted_transport net;
+  testing::manual_clock clock;
+  test_client api(options{}.credentials("id", "secret"), net, standard_retry{}, clock);
+  int next_id = 0;
+  number_submits(net, next_id);
+  // Every seventh task ends in Error: its input goes back to the service as
+  // a new task, which takes no second place in the window.
+  net.on(
+      http_method::get, "/v5.0/ocr/RecognizeTable",
+      [&](const request &r) {
+        const int id = std::stoi(r.target.substr(r.target.find("id=task-") + 8));
+        if (id % 7 == 0) return testing::scripted_reply::json(200, R"({"taskStatus":"Error"})");
+        return testing::scripted_reply::json(200, completed("0\n" + std::to_string(id) + "\n"));
+      },
+      testing::scripted_transport::forever);
+  file_journal j(d.path / "journal");
+  std::set<std::string> read_once; // inputs read so far
+  std::size_t reported = 0, most = 0;
+  auto read = [&](const fs::path &p) -> result<image_input> {
+    read_once.insert(p.filename().string());
+    most = std::max(most, read_once.size() - reported);
+    auto bytes = detail::read_whole_file(p);
+    if (!bytes) return std::move(bytes.error());
+    return image_input{std::move(*bytes), std::nullopt};
+  };
+  run_options ro;
+  ro.jobs = 2;
+  ro.max_outstanding = 3;
+  ro.own_threads = false;
+  ro.now = [&] { return clock.wall_now(); };
+  std::size_t held = 0; // tasks the pool holds at once, waiting ones included
+  ro.on_progress = [&](const pool_progress &p) {
+    held = std::max(held, p.queued + p.in_progress());
+  };
+  auto sum = run_inputs<endpoints::recognize_table>(
+      api, ins, j, read, [&](const input_report &) { ++reported; }, ro);
+  REQUIRE(sum);
+  CHECK(reported == ins.size());
+  CHECK(sum->done + sum->failed == ins.size());
+  CHECK(sum->resubmitted >= 4); // tasks 7, 14, 21, 28 at least
+  CHECK(read_once.size() == ins.size());
+  CHECK(most <= ro.max_outstanding);
+  CHECK(held <= ro.max_outstanding); // before: every input's task made up front (30)
+  CHECK(net.unmatched() == 0);
 }

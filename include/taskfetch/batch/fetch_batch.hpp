@@ -5,12 +5,14 @@
 
 #include <taskfetch/decoder.hpp>
 #include <taskfetch/detail/batch_pool_options.hpp>
+#include <taskfetch/detail/paced_feed.hpp>
 #include <taskfetch/endpoint.hpp>
 #include <taskfetch/options.hpp>
 #include <taskfetch/result.hpp>
 #include <taskfetch/task_pool.hpp>
 
 #include <cstddef>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -43,13 +45,15 @@ struct batch_summary {
 };
 
 /// @brief Fetches every id in @p ids with endpoint @p E.
-/// @param make_decoder called as make_decoder(index, id) for each task; returns
-///        the task's decoder
+/// @param make_decoder called as make_decoder(index, id) for each task, one
+///        call at a time, when the task is made (on the calling thread or a
+///        worker); returns the task's decoder
 /// @param on_done called as on_done(index, id, result) once per task, one call
 ///        at a time (no locking needed inside), in completion order
 ///
 /// Waiting tasks cost a timer entry, not a thread: opts.jobs bounds only
-/// the requests in flight.
+/// the requests in flight. Tasks are made as room opens in the pool
+/// (opts.max_outstanding at once), so ids beyond that cost only their string.
 template <class E, class Client, class MakeDecoder, class OnDone>
 batch_summary fetch_batch(Client &client, const std::vector<std::string> &ids,
                           MakeDecoder make_decoder, OnDone on_done,
@@ -62,14 +66,32 @@ batch_summary fetch_batch(Client &client, const std::vector<std::string> &ids,
   std::mutex report_m;
   batch_summary sum;
   task_pool<Client> pool(client, opts.pool());
-  for (std::size_t i = 0; i < ids.size(); ++i)
-    pool.template fetch<E>(ids[i], make_decoder(i, ids[i]), opts.per_task,
-                           [&, i](result<value> &r) {
-                             std::lock_guard<std::mutex> lk(report_m);
-                             (r ? sum.done : sum.failed) += 1;
-                             on_done(i, ids[i], r);
-                           });
+  // Each task is made when one before it ends, max_outstanding at once (what
+  // the pool admits), so a long list of ids costs no task memory up front.
+  detail::paced_feed feed(ids.size(), opts.max_outstanding);
+  // make_decoder may now run on a worker: what it throws stops the batch
+  // and is rethrown here, on the calling thread, as it always was.
+  std::exception_ptr thrown; // touched only by the feed's adding thread
+  std::function<void(std::size_t)> add = [&](std::size_t i) {
+    if (thrown) return;
+    try {
+      pool.template fetch<E>(ids[i], make_decoder(i, ids[i]), opts.per_task,
+                             [&, i](result<value> &r) {
+                               {
+                                 std::lock_guard<std::mutex> lk(report_m);
+                                 (r ? sum.done : sum.failed) += 1;
+                                 on_done(i, ids[i], r);
+                               }
+                               feed.ended(add);
+                             });
+    } catch (...) {
+      thrown = std::current_exception();
+      pool.cancel_all();
+    }
+  };
+  feed.start(add);
   pool.wait_all();
+  if (thrown) std::rethrow_exception(thrown);
   return sum;
 }
 

@@ -8,6 +8,7 @@
 #include <taskfetch/batch/replay.hpp>
 #include <taskfetch/decoders/to_file.hpp>
 #include <taskfetch/detail/batch_pool_options.hpp>
+#include <taskfetch/detail/paced_feed.hpp>
 #include <taskfetch/detail/sha256.hpp>
 #include <taskfetch/endpoint.hpp>
 #include <taskfetch/file_result.hpp>
@@ -152,14 +153,24 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
   task_pool<Client> pool(client, std::move(po));
 
   std::function<void(job &, std::string)> launch;
-  auto ended = [&](job &jb, result<file_result> &r) {
+  // An input ends for good (reported: true) or goes back to the service as
+  // a new task (false).
+  auto finish = [&](job &jb) {
+    report(jb);
+    return true;
+  };
+  auto again = [&](job &jb) {
+    launch(jb, std::string());
+    return false;
+  };
+  auto ended = [&](job &jb, result<file_result> &r) -> bool {
     const batch_input &in = *jb.in;
     input_report &rep = jb.rep;
     if (r) {
       auto d = detail::sha256_file(r->path);
       if (!d) {
         rep.failure = d.error();
-        return report(jb);
+        return finish(jb);
       }
       journal_entry e = record(event::done, in, rep.task_id);
       e.output = r->path.string();
@@ -167,17 +178,17 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
       e.sha256 = d->sha256;
       if (auto s = j.append(e); !s) {
         rep.failure = s.error();
-        return report(jb);
+        return finish(jb);
       }
       rep.outcome = input_outcome::done;
       rep.size = d->size;
-      return report(jb);
+      return finish(jb);
     }
     const error &err = r.error();
     if (err.kind() == error_kind::not_found && jb.expiries++ == 0) {
       // Gone (expired, or lost by the service): submit again, once per run.
       (void)j.append(record(event::expired, in, rep.task_id));
-      return launch(jb, std::string());
+      return again(jb);
     }
     if (err.kind() == error_kind::task_failed) {
       ++jb.errors;
@@ -186,16 +197,23 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
       e.messages = err.service_messages();
       e.final = jb.errors > opts.resubmit;
       (void)j.append(e);
-      if (!e.final) return launch(jb, std::string());
+      if (!e.final) return again(jb);
     }
     // Anything else (deadline, network, auth) leaves the task live in the
     // journal: the next run polls it instead of submitting again.
     rep.failure = err;
-    report(jb);
+    return finish(jb);
   };
+  // Inputs for the service are made tasks as room opens in the pool
+  // (max_outstanding at once), not all up front (detail/paced_feed.hpp).
+  std::vector<std::size_t> to_launch;
+  std::optional<detail::paced_feed> feed; // made once to_launch is known
+  std::function<void(std::size_t)> add_next;
   launch = [&](job &jb, std::string task) {
     const batch_input &in = *jb.in;
-    auto done = [&](result<file_result> &r) { ended(jb, r); };
+    auto done = [&](result<file_result> &r) {
+      if (ended(jb, r)) feed->ended(add_next);
+    };
     if (!task.empty()) {
       jb.rep.task_id = task;
       pool.template fetch<E>(std::move(task), decoders::to_file{in.output}, opts.per_task, done);
@@ -256,15 +274,18 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
       report(jb);
       break;
     case rerun_action::poll:
-      jb.errors = h.task_errors;
-      launch(jb, h.task_id);
-      break;
     case rerun_action::submit:
       jb.errors = h.task_errors;
-      launch(jb, std::string());
+      to_launch.push_back(i);
       break;
     }
   }
+  add_next = [&](std::size_t k) {
+    job &jb = jobs[to_launch[k]];
+    launch(jb, actions[to_launch[k]] == rerun_action::poll ? jb.h.task_id : std::string());
+  };
+  feed.emplace(to_launch.size(), opts.max_outstanding);
+  feed->start(add_next);
   pool.wait_all();
   sum.requests = pool.progress().requests;
   return sum;
