@@ -65,14 +65,23 @@ batch_summary fetch_batch(Client &client, const std::vector<std::string> &ids,
   using value = detail::decoder_value_t<decoder>;
   std::mutex report_m;
   batch_summary sum;
-  task_pool<Client> pool(client, opts.pool());
   // Each task is made when one before it ends, max_outstanding at once (what
   // the pool admits), so a long list of ids costs no task memory up front.
+  // These outlive the pool, whose end may still call them.
   detail::paced_feed feed(ids.size(), opts.max_outstanding);
+  std::function<void(std::size_t)> add;
   // make_decoder may now run on a worker: what it throws stops the batch
   // and is rethrown here, on the calling thread, as it always was.
   std::exception_ptr thrown; // touched only by the feed's adding thread
-  std::function<void(std::size_t)> add = [&](std::size_t i) {
+  pool_options po = opts.pool();
+  // Ids not yet made tasks wait all the same: counted as queued.
+  if (po.on_progress)
+    po.on_progress = [&feed, user = std::move(po.on_progress)](pool_progress p) {
+      p.queued += feed.waiting();
+      user(p);
+    };
+  task_pool<Client> pool(client, std::move(po));
+  add = [&](std::size_t i) {
     if (thrown) return;
     try {
       pool.template fetch<E>(ids[i], make_decoder(i, ids[i]), opts.per_task,

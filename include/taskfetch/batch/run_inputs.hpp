@@ -148,10 +148,60 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
     on_report(jb.rep);
   };
 
-  pool_options po = detail::pool_options_of(opts);
-  po.schedule = opts.schedule;
-  task_pool<Client> pool(client, std::move(po));
+  // Decide every input before acting: whether any will send a request is
+  // known only then, and the journal must open before the first one.
+  std::vector<rerun_action> actions(inputs.size());
+  std::vector<std::size_t> to_launch; // inputs for the service, in order
+  bool sends = false;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    job &jb = jobs[i];
+    const batch_input &in = inputs[i];
+    jb.in = &in;
+    jb.rep.key = in.key;
+    jb.rep.output = in.output;
+    if (auto it = history.find(in.key); it != history.end()) jb.h = it->second;
+    const input_history &h = jb.h;
+    // Done before: trust it only if the file is still what we wrote.
+    auto intact = [&] {
+      auto d = detail::sha256_file(h.output.empty() ? in.output : std::filesystem::path(h.output));
+      return d && d->size == h.size && d->sha256 == h.sha256;
+    };
+    actions[i] = rerun_action_of(h, unix_now(), opts.retention, intact);
+    sends = sends || actions[i] == rerun_action::poll || actions[i] == rerun_action::submit;
+  }
+  // A journal that cannot be written would fail each input only after its
+  // submission was paid for and its task left running: fail the run first.
+  if (sends)
+    if (auto o = j.open(); !o) return o.error();
 
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    job &jb = jobs[i];
+    const input_history &h = jb.h;
+    switch (actions[i]) {
+    case rerun_action::skip:
+      jb.rep.outcome = input_outcome::skipped;
+      jb.rep.task_id = h.task_id;
+      jb.rep.size = h.size;
+      report(jb);
+      break;
+    case rerun_action::fail:
+      jb.rep.task_id = h.task_id;
+      jb.rep.failure = error(error_kind::task_failed, "failed in an earlier run after " +
+                                                          std::to_string(h.task_errors) +
+                                                          " task error(s); not resubmitted");
+      report(jb);
+      break;
+    case rerun_action::poll:
+    case rerun_action::submit:
+      jb.errors = h.task_errors;
+      to_launch.push_back(i);
+      break;
+    }
+  }
+  // Inputs for the service become tasks as room opens in the pool
+  // (max_outstanding at once), not all up front (detail/paced_feed.hpp).
+  // The feed and the callbacks outlive the pool, whose end may still call them.
+  detail::paced_feed feed(to_launch.size(), opts.max_outstanding);
   std::function<void(job &, std::string)> launch;
   // An input ends for good (reported: true) or goes back to the service as
   // a new task (false).
@@ -204,15 +254,24 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
     rep.failure = err;
     return finish(jb);
   };
-  // Inputs for the service are made tasks as room opens in the pool
-  // (max_outstanding at once), not all up front (detail/paced_feed.hpp).
-  std::vector<std::size_t> to_launch;
-  std::optional<detail::paced_feed> feed; // made once to_launch is known
-  std::function<void(std::size_t)> add_next;
+  std::function<void(std::size_t)> add_next = [&](std::size_t k) {
+    job &jb = jobs[to_launch[k]];
+    launch(jb, actions[to_launch[k]] == rerun_action::poll ? jb.h.task_id : std::string());
+  };
+
+  pool_options po = detail::pool_options_of(opts);
+  po.schedule = opts.schedule;
+  // Inputs not yet made tasks wait all the same: counted as queued.
+  if (po.on_progress)
+    po.on_progress = [&feed, user = std::move(po.on_progress)](pool_progress p) {
+      p.queued += feed.waiting();
+      user(p);
+    };
+  task_pool<Client> pool(client, std::move(po));
   launch = [&](job &jb, std::string task) {
     const batch_input &in = *jb.in;
     auto done = [&](result<file_result> &r) {
-      if (ended(jb, r)) feed->ended(add_next);
+      if (ended(jb, r)) feed.ended(add_next);
     };
     if (!task.empty()) {
       jb.rep.task_id = task;
@@ -231,61 +290,7 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
                               decoders::to_file{in.output}, std::move(co), done);
   };
 
-  // Decide every input before acting: whether any will send a request is
-  // known only then, and the journal must open before the first one.
-  std::vector<rerun_action> actions(inputs.size());
-  bool sends = false;
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    job &jb = jobs[i];
-    const batch_input &in = inputs[i];
-    jb.in = &in;
-    jb.rep.key = in.key;
-    jb.rep.output = in.output;
-    if (auto it = history.find(in.key); it != history.end()) jb.h = it->second;
-    const input_history &h = jb.h;
-    // Done before: trust it only if the file is still what we wrote.
-    auto intact = [&] {
-      auto d = detail::sha256_file(h.output.empty() ? in.output : std::filesystem::path(h.output));
-      return d && d->size == h.size && d->sha256 == h.sha256;
-    };
-    actions[i] = rerun_action_of(h, unix_now(), opts.retention, intact);
-    sends = sends || actions[i] == rerun_action::poll || actions[i] == rerun_action::submit;
-  }
-  // A journal that cannot be written would fail each input only after its
-  // submission was paid for and its task left running: fail the run first.
-  if (sends)
-    if (auto o = j.open(); !o) return o.error();
-
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    job &jb = jobs[i];
-    const input_history &h = jb.h;
-    switch (actions[i]) {
-    case rerun_action::skip:
-      jb.rep.outcome = input_outcome::skipped;
-      jb.rep.task_id = h.task_id;
-      jb.rep.size = h.size;
-      report(jb);
-      break;
-    case rerun_action::fail:
-      jb.rep.task_id = h.task_id;
-      jb.rep.failure = error(error_kind::task_failed, "failed in an earlier run after " +
-                                                          std::to_string(h.task_errors) +
-                                                          " task error(s); not resubmitted");
-      report(jb);
-      break;
-    case rerun_action::poll:
-    case rerun_action::submit:
-      jb.errors = h.task_errors;
-      to_launch.push_back(i);
-      break;
-    }
-  }
-  add_next = [&](std::size_t k) {
-    job &jb = jobs[to_launch[k]];
-    launch(jb, actions[to_launch[k]] == rerun_action::poll ? jb.h.task_id : std::string());
-  };
-  feed.emplace(to_launch.size(), opts.max_outstanding);
-  feed->start(add_next);
+  feed.start(add_next);
   pool.wait_all();
   sum.requests = pool.progress().requests;
   return sum;

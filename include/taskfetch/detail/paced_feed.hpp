@@ -30,6 +30,9 @@ public:
   /// @brief An item ended for good: adds the next one, if any is left.
   template <class Add> void ended(Add &add) { owe(1, add); }
 
+  /// @brief Items not yet handed out (any thread; a moment's count).
+  std::size_t waiting() const noexcept { return total_ - made_.load(std::memory_order_relaxed); }
+
 private:
   template <class Add> void owe(std::size_t n, Add &add) {
     owed_.fetch_add(n);
@@ -37,7 +40,11 @@ private:
       {
         release r{busy_}; // also when add throws
         for (std::size_t k; (k = owed_.exchange(0)) > 0;)
-          for (; k > 0 && next_ < total_; --k) add(next_++);
+          for (; k > 0 && next_ < total_; --k) {
+            const std::size_t i = next_++;
+            made_.store(next_, std::memory_order_relaxed);
+            add(i);
+          }
       }
       // Counted after the last look but before busy_ cleared: act on it here.
       if (owed_.load() == 0) return;
@@ -50,7 +57,8 @@ private:
 
   const std::size_t total_;
   const std::size_t window_;
-  std::size_t next_ = 0; // only the thread holding busy_ touches it
+  std::size_t next_ = 0;             // only the thread holding busy_ touches it
+  std::atomic<std::size_t> made_{0}; // next_, for waiting()
   std::atomic<std::size_t> owed_{0};
   std::atomic<bool> busy_{false};
 };
