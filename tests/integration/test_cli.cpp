@@ -1,6 +1,7 @@
 // The taskfetch binary, driven as scripts drive it: every exit code, the
 // bytes it writes, progress and secrets on stderr, and file safety.
 #ifdef TASKFETCH_CLI_PATH
+#include "../common/sanitized.hpp"
 #include "cli_runner.hpp"
 #include "test_certs.hpp"
 
@@ -299,18 +300,7 @@ TEST_CASE(
 
 // Sanitizers reserve terabytes of address space: a limit on it stops them
 // before main().
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define IT_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define IT_SANITIZED 1
-#endif
-#endif
-#ifdef IT_SANITIZED
-constexpr bool sanitized = true;
-#else
-constexpr bool sanitized = false;
-#endif
+using test_common::sanitized;
 
 TEST_CASE("CLI exit 10: an exception no command expects is named an internal error" *
           doctest::skip(sanitized)) {
