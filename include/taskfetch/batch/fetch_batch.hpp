@@ -73,14 +73,7 @@ batch_summary fetch_batch(Client &client, const std::vector<std::string> &ids,
   // make_decoder may now run on a worker: what it throws stops the batch
   // and is rethrown here, on the calling thread, as it always was.
   std::exception_ptr thrown; // touched only by the feed's adding thread
-  pool_options po = opts.pool();
-  // Ids not yet made tasks wait all the same: counted as queued.
-  if (po.on_progress)
-    po.on_progress = [&feed, user = std::move(po.on_progress)](pool_progress p) {
-      p.queued += feed.waiting();
-      user(p);
-    };
-  task_pool<Client> pool(client, std::move(po));
+  task_pool<Client> pool(client, detail::pool_options_of(opts, feed));
   add = [&](std::size_t i) {
     if (thrown) return;
     try {

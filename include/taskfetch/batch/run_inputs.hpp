@@ -259,14 +259,8 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
     launch(jb, actions[to_launch[k]] == rerun_action::poll ? jb.h.task_id : std::string());
   };
 
-  pool_options po = detail::pool_options_of(opts);
+  pool_options po = detail::pool_options_of(opts, feed);
   po.schedule = opts.schedule;
-  // Inputs not yet made tasks wait all the same: counted as queued.
-  if (po.on_progress)
-    po.on_progress = [&feed, user = std::move(po.on_progress)](pool_progress p) {
-      p.queued += feed.waiting();
-      user(p);
-    };
   task_pool<Client> pool(client, std::move(po));
   launch = [&](job &jb, std::string task) {
     const batch_input &in = *jb.in;
