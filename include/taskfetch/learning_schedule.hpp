@@ -36,7 +36,8 @@ struct learning_settings {
   std::size_t window = 256;      ///< finished tasks the estimate is made from
   duration dense{250};           ///< first wait after a plan that missed; doubles after each
   /// First polls on a plan that no later-submitted task has confirmed yet,
-  /// unanswered at once; the others wait for their answers (no request).
+  /// unanswered at once, and how far past the highest answered rank they
+  /// reach; the others wait for their answers (no request), lowest rank first.
   std::size_t unconfirmed = 32;
 };
 
@@ -126,6 +127,7 @@ public:
     duration wait_until(const detail::completion_model::poll_time &p, double t) const {
       double w = p.at - t;
       if (p.replan) w = std::min(w, m_->lateness_wait(t - submitted_));
+      if (p.replan && p.revise > t) w = std::min(w, p.revise - t);
       return duration(static_cast<duration::rep>(std::ceil(std::max(0.0, w) * 1000)));
     }
     std::shared_ptr<shared> sh_;

@@ -95,7 +95,10 @@ public:
     t.probe = r < p_.probes || (p_.probe_every && r % p_.probe_every == 0);
     t.explorer = !t.probe && p_.explore_every && r % p_.explore_every == 1;
     live_.emplace(r, t);
-    if (t.probe) probes_.push_back(r);
+    if (t.probe) {
+      probes_.push_back(r);
+      ++probes_seq_;
+    }
     pending_.add(r, +1);
     return r;
   }
@@ -105,8 +108,9 @@ public:
     auto it = live_.find(r);
     if (it == live_.end() || !polled) return;
     task &t = it->second;
-    answered(t);
+    answered(r, t);
     t.l = std::max(t.l, now);
+    probes_seq_ += t.probe;
     // Only a poll made on a plan can miss it: a probe's, or a held task's
     // fallback poll before any task finished, says nothing about the plans.
     if (t.probe || !t.planned) return;
@@ -124,7 +128,7 @@ public:
     auto it = live_.find(r);
     if (it == live_.end()) return;
     task &t = it->second;
-    answered(t);
+    answered(r, t);
     if (t.planned && t.misses == 0) {
       hit_rank_ = std::max(hit_rank_, r);
       if (!t.probe && !t.explorer) first_.add(false);
@@ -181,10 +185,12 @@ public:
   void forget(std::uint64_t r) {
     auto it = live_.find(r);
     if (it == live_.end()) return;
-    answered(it->second);
+    answered(r, it->second);
+    unwait(r, it->second);
     live_.erase(it);
     pending_.add(r, -1);
     probes_.erase(std::remove(probes_.begin(), probes_.end(), r), probes_.end());
+    ++probes_seq_;
   }
 
   /// When a task should next be polled, and whether a later look may move
@@ -193,6 +199,7 @@ public:
     double at;
     bool replan;
     bool standard = false; // the retry policy's own wait, unchanged
+    double revise = 0;     // look again by then (no poll), if > 0
   };
 
   /// When task @p r should next be polled (seconds, at least @p now), given
@@ -201,6 +208,7 @@ public:
     auto it = live_.find(r);
     if (it == live_.end()) return {now + standard, false};
     task &t = it->second;
+    unwait(r, t);
     // A check planned at the last look, now due (its answer clears it).
     const bool checking = std::exchange(t.check, queue_check::none) != queue_check::none;
     const double age = now - t.s;
@@ -217,6 +225,7 @@ public:
       // bracket the service time eight times finer than one would.
       if (r != 0 && t.l == t.s) w *= double(r % 8 + 1) / 8;
       t.due = now + w;
+      ++probes_seq_;
       return {t.due, false, r == 0};
     }
     if (done_ == 0) {
@@ -229,7 +238,8 @@ public:
       if (cover < 0 || now >= stale) {
         return {now + std::min(standard, probe_wait(age)), false};
       }
-      return {stale, true};
+      // Looks at the next probe answer are wakes, not polls.
+      return {stale, true, false, next_probe_answer(now)};
     }
     refresh_estimate();
     t.planned = true;
@@ -252,13 +262,18 @@ public:
           target = std::max(target, f + queue_service() + queue_offset_);
           from_slot = true;
         }
-    } else if (t.explorer && t.misses == 0 && service_hi_ - service_lo_ > narrow()) {
+    } else if (t.explorer && t.misses == 0 && r <= frontier() &&
+               service_hi_ - service_lo_ > narrow()) {
       target = t.s + (service_lo_ + service_hi_) / 2; // halves the interval D is in
     }
     t.plan = std::max(now, target);
+    // A plan chained from the plan of the task a slot ahead (not seen yet)
+    // is looked at again within a service time: that task is seen by then,
+    // or its own plan has moved.
+    const double revise = from_slot && !seen_.count(r - slots_) ? now + queue_service() : 0;
     if (t.misses == 0) {
       t.queue_plan = from_slot;
-      return {t.plan, true};
+      return {t.plan, true, false, revise};
     }
     // Missed a plan made before the queue showed (a batch submitted in a
     // burst): the queue's plan, once its plans are seen to hit. A queue
@@ -271,7 +286,7 @@ public:
       const bool trusted = queue_plans_hit();
       if (trusted || target - now <= bound) {
         t.check = trusted ? queue_check::steers : queue_check::counts;
-        return {t.plan, true};
+        return {t.plan, true, false, revise};
       }
     }
     // Missed the plan: poll densely, the waits doubling, never past the bound.
@@ -289,7 +304,24 @@ public:
     if (it == live_.end()) return true;
     task &t = it->second;
     if (t.inflight || !t.planned || t.misses || t.probe) return true;
-    if (r > hit_rank_ && inflight_ >= p_.unconfirmed) return false;
+    if (r > hit_rank_) {
+      // The lowest ranks first, the order the service runs them in, and
+      // within `unconfirmed` of the highest answered: when a batch's plans
+      // fall due together, the answers then show where a wave ends before
+      // the ranks past it are asked. (Ranks up to hit_rank_ go freely.)
+      const long long room =
+          static_cast<long long>(p_.unconfirmed) - static_cast<long long>(inflight_);
+      const long long ahead = waiting_.before(r) - waiting_.before(hit_rank_ + 1);
+      // Always some progress: with nothing in flight, the lowest waiting
+      // rank goes (once it waited, so that the others due with it are seen).
+      const bool alone = t.waiting && inflight_ == 0 && ahead == 0;
+      if (!alone && (room <= ahead || r > frontier())) {
+        if (!t.waiting) waiting_.add(r, +1);
+        t.waiting = true;
+        return false;
+      }
+    }
+    unwait(r, t);
     t.inflight = true;
     ++inflight_;
     return true;
@@ -355,14 +387,28 @@ private:
     bool probe = false, explorer = false, planned = false;
     bool queue_plan = false;               // the first plan came from the queue
     bool inflight = false;                 // a first planned poll sent (send()), not answered
+    bool waiting = false;                  // due, held back by send()
     queue_check check = queue_check::none; // the poll in flight is at a queue plan
   };
   struct finished_task {
     double s, l, u;
   };
 
-  void answered(task &t) {
+  // The ranks whose first planned polls may be in flight: up to
+  // `unconfirmed` past the highest answered (or seen running at once).
+  std::uint64_t frontier() const noexcept {
+    return std::max({hit_rank_, answered_rank_, slots_seen_}) + p_.unconfirmed;
+  }
+
+  void unwait(std::uint64_t r, task &t) {
+    if (!t.waiting) return;
+    t.waiting = false;
+    waiting_.add(r, -1);
+  }
+
+  void answered(std::uint64_t r, task &t) {
     if (!t.inflight) return;
+    answered_rank_ = std::max(answered_rank_, r);
     t.inflight = false;
     --inflight_;
   }
@@ -376,8 +422,11 @@ private:
     // hit, later after a miss. Ends seen at a plan that hit are later than
     // the true ends; without this, that error is carried from each task to
     // the one queued behind it and grows.
-    const double step = narrow() / 4, qs = queue_service();
-    queue_offset_ = std::clamp(queue_offset_ + (missed ? step * 7 / 8 : -step / 8), -qs / 2, 0.0);
+    // On the queue's own scale (service_hi_ grows with the time tasks
+    // waited), and never more than that early: hits come a wave at a time,
+    // and would otherwise pull a whole wave's plans before its end.
+    const double q = std::max(0.1 * queue_service(), 0.25 * p_.min_poll), step = q / 4;
+    queue_offset_ = std::clamp(queue_offset_ + (missed ? step * 7 / 8 : -step / 8), -q, 0.0);
   }
 
   // The queue's plans are trusted: of the last 64 first polls planned
@@ -398,6 +447,8 @@ private:
   // batch's submits, say), as the others' polls would: it covers for as
   // long, up to max_poll, then no longer (lost).
   double probes_cover(double now) const {
+    // Held tasks wake together (at a probe's answer): one scan serves them.
+    if (cover_seq_ == probes_seq_ && std::abs(now - cover_now_) <= 0.001) return cover_;
     double c = -1;
     for (const auto r : probes_) {
       const task &t = live_.at(r);
@@ -406,7 +457,25 @@ private:
       const double late = t.due <= t.l + w + 1e-9 && over > 0 && over < p_.max_poll ? over : 0.0;
       c = std::max(c, a + w + late);
     }
+    cover_seq_ = probes_seq_;
+    cover_now_ = now;
+    cover_ = c;
     return c;
+  }
+
+  // When a held task looks again (no request): soon after the next poll of
+  // one of the first probes, whose answer may be the batch's first finished
+  // task. A held task may have ended before every probe did: it is then
+  // polled as soon as a task is seen finished, not when the probes' cover
+  // lapses (the probes' own wait later, past a 1 s bound).
+  double next_probe_answer(double now) const {
+    double at = now + p_.max_poll;
+    for (const auto r : probes_) {
+      if (r >= p_.probes) break; // probes_ is in rank order
+      const double look = live_.at(r).due + 0.1 * p_.min_poll;
+      if (look > now) at = std::min(at, look);
+    }
+    return at;
   }
 
   // When the task of rank @p a ended or, not seen yet, when its plan expects.
@@ -448,7 +517,12 @@ private:
     if (!queued() || base_service_ == 0) base_service_ = service_hi_;
   }
 
-  double narrow() const { return std::max(0.1 * service_hi_, 0.25 * p_.min_poll); }
+  // A tenth of a task's own service time: with a queue, the time learnt
+  // before it (service_hi_ then grows with the time tasks waited).
+  double narrow() const {
+    const double d = queued() && base_service_ > 0 ? base_service_ : service_hi_;
+    return std::max(0.1 * d, 0.25 * p_.min_poll);
+  }
 
   completion_params p_;
   std::uint64_t next_rank_ = 0;
@@ -456,13 +530,18 @@ private:
   std::unordered_map<std::uint64_t, task> live_;
   rank_counter pending_;
   std::vector<std::uint64_t> probes_; // live probes (few)
+  std::uint64_t probes_seq_ = 0;      // bumped when a probe's polls or the set change
+  mutable std::uint64_t cover_seq_ = ~std::uint64_t(0); // probes_cover's last scan
+  mutable double cover_now_ = 0, cover_ = -1;
   std::deque<finished_task> window_;
   miss_window first_{32}; // first planned polls of non-probes, non-explorers
   bool queue_latched_ = false;
-  std::size_t inflight_ = 0;    // send()'s polls not answered
-  std::uint64_t hit_rank_ = 0;  // the highest rank seen done at its first planned poll
-  miss_window queue_first_{64}; // first polls planned from the queue
-  double queue_offset_ = 0;     // added to the queue's plans (note_queue_plan)
+  std::size_t inflight_ = 0;        // send()'s polls not answered
+  rank_counter waiting_;            // ranks held back by send()
+  std::uint64_t hit_rank_ = 0;      // the highest rank seen done at its first planned poll
+  std::uint64_t answered_rank_ = 0; // the highest rank whose first planned poll was answered
+  miss_window queue_first_{64};     // first polls planned from the queue
+  double queue_offset_ = 0;         // added to the queue's plans (note_queue_plan)
   std::size_t done_ = 0;
   bool estimate_stale_ = false;
   double service_hi_ = 0, service_lo_ = 0, base_service_ = 0;
