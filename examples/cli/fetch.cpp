@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
@@ -91,8 +92,12 @@ template <class E> int fetch_batch_cmd(session &s, const args &a) {
     }
     (void)detail::close_file(fd);
   }
-  s.out.note("batch: " + std::to_string(sum.done) + " done, " + std::to_string(sum.failed) +
-             " failed");
+  // Stopped by SIGINT or SIGTERM (the cancel token): interrupted, not failed.
+  const auto interrupted =
+      static_cast<std::size_t>(std::count(kinds.begin(), kinds.end(), error_kind::cancelled));
+  s.out.note("batch: " + std::to_string(sum.done) + " done, " +
+             std::to_string(sum.failed - std::min(sum.failed, interrupted)) + " failed" +
+             (interrupted ? ", " + std::to_string(interrupted) + " interrupted" : std::string()));
   if (interrupt.fired()) return exit_interrupted;
   return batch_exit(sum.done, sum.failed, kinds);
 }

@@ -82,7 +82,9 @@ shared_settings shared_settings_of(const args &a) {
 #endif
 
 /// One input's line on stdout (the live line erased first); failures' kinds
-/// collected for the exit code.
+/// collected for the exit code. An input stopped by SIGINT or SIGTERM (the
+/// batch's cancel token) is "interrupted", not "failed": a rerun with the
+/// journal finishes it.
 void print_report(session &s, std::vector<error_kind> &kinds, const input_report &r) {
   std::string line = r.key + "\t";
   switch (r.outcome) {
@@ -95,6 +97,10 @@ void print_report(session &s, std::vector<error_kind> &kinds, const input_report
     break;
   case input_outcome::failed:
     kinds.push_back(r.failure->kind());
+    if (r.failure->kind() == error_kind::cancelled) {
+      line += "interrupted\t" + r.failure->message();
+      break;
+    }
     line += "failed\t" + std::string(to_string(r.failure->kind())) + "\t" + r.failure->message();
     for (const auto &m : r.failure->service_messages()) line += " | " + m;
     break;
@@ -105,13 +111,18 @@ void print_report(session &s, std::vector<error_kind> &kinds, const input_report
   std::fflush(stdout);
 }
 
-void print_summary(const run_summary &sum) {
+/// The summary line; @p kinds are the failures' kinds (print_report), whose
+/// `cancelled` ones count as interrupted rather than failed.
+void print_summary(const run_summary &sum, const std::vector<error_kind> &kinds) {
   // Requests are what the account is billed for; per input that reached the service.
   const std::size_t tasks = std::max<std::size_t>(1, sum.done + sum.failed);
+  const auto interrupted =
+      static_cast<std::size_t>(std::count(kinds.begin(), kinds.end(), error_kind::cancelled));
   std::printf("summary\tdone=%zu\tfailed=%zu\tresubmitted=%zu\tskipped=%zu\trequests=%zu\t"
-              "requests_per_task=%.2f",
-              sum.done, sum.failed, sum.resubmitted, sum.skipped, sum.requests,
-              static_cast<double>(sum.requests) / static_cast<double>(tasks));
+              "requests_per_task=%.2f\tinterrupted=%zu",
+              sum.done, sum.failed - std::min(sum.failed, interrupted), sum.resubmitted,
+              sum.skipped, sum.requests,
+              static_cast<double>(sum.requests) / static_cast<double>(tasks), interrupted);
 }
 
 int run_batch_inputs(session &s, const args &a) {
@@ -187,7 +198,7 @@ int run_batch_inputs(session &s, const args &a) {
       auto sum = run_shared<E>(api, inputs, journal, read, on_report, ro);
       s.out.done();
       if (!sum) return report(s.out, "run", sum.error());
-      print_summary(*sum);
+      print_summary(*sum, kinds);
       std::printf("\tlost=%zu\tleft_open=%zu\n", sum->lost, sum->left_open);
       s.out.note("batch " + ss.batch + ": done=" + std::to_string(sum->batch.done) + " failed=" +
                  std::to_string(sum->batch.failed) + " open=" + std::to_string(sum->batch.open) +
@@ -200,7 +211,7 @@ int run_batch_inputs(session &s, const args &a) {
     auto sum = run_inputs<E>(api, inputs, journal, read, on_report, ro);
     s.out.done();
     if (!sum) return report(s.out, "run", sum.error());
-    print_summary(*sum);
+    print_summary(*sum, kinds);
     std::printf("\n");
     if (journal.skipped())
       s.out.note("journal: ignored " + std::to_string(journal.skipped()) +
