@@ -126,8 +126,10 @@ public:
     // so what the batch learns meanwhile reaches it.
     duration wait_until(const detail::completion_model::poll_time &p, double t) const {
       double w = p.at - t;
-      if (p.replan) w = std::min(w, m_->lateness_wait(t - submitted_));
-      if (p.replan && p.revise > t) w = std::min(w, p.revise - t);
+      if (p.replan) {
+        w = std::min(w, m_->lateness_wait(t - submitted_));
+        if (p.revise > t) w = std::min(w, p.revise - t);
+      }
       return duration(static_cast<duration::rep>(std::ceil(std::max(0.0, w) * 1000)));
     }
     std::shared_ptr<shared> sh_;

@@ -143,9 +143,7 @@ public:
     // Ran at once: last seen pending within the service time and seen done
     // within a probe's wait after it. Waited (in a queue, or an outlier):
     // seen pending past it. A task seen late by its own polls is neither.
-    // Once a queue shows, the service time is the one learnt before it
-    // (service_hi_ then grows with the time tasks waited).
-    const double service = queued() && base_service_ > 0 ? base_service_ : service_hi_;
+    const double service = own_service();
     const double in_time = service + narrow();
     // Seen done within a probe's wait, but never as late as a second wave
     // ends (2 service times): with 1 s tasks and 1 s waits the two overlap.
@@ -425,7 +423,7 @@ private:
     // On the queue's own scale (service_hi_ grows with the time tasks
     // waited), and never more than that early: hits come a wave at a time,
     // and would otherwise pull a whole wave's plans before its end.
-    const double q = std::max(0.1 * queue_service(), 0.25 * p_.min_poll), step = q / 4;
+    const double q = tenth_of(queue_service()), step = q / 4;
     queue_offset_ = std::clamp(queue_offset_ + (missed ? step * 7 / 8 : -step / 8), -q, 0.0);
   }
 
@@ -517,12 +515,14 @@ private:
     if (!queued() || base_service_ == 0) base_service_ = service_hi_;
   }
 
-  // A tenth of a task's own service time: with a queue, the time learnt
-  // before it (service_hi_ then grows with the time tasks waited).
-  double narrow() const {
-    const double d = queued() && base_service_ > 0 ? base_service_ : service_hi_;
-    return std::max(0.1 * d, 0.25 * p_.min_poll);
-  }
+  // A task's own service time: once a queue shows, the one learnt before
+  // it (service_hi_ then grows with the time tasks waited).
+  double own_service() const { return queued() && base_service_ > 0 ? base_service_ : service_hi_; }
+
+  // A tenth of @p d, at least a quarter of min_poll.
+  double tenth_of(double d) const { return std::max(0.1 * d, 0.25 * p_.min_poll); }
+
+  double narrow() const { return tenth_of(own_service()); }
 
   completion_params p_;
   std::uint64_t next_rank_ = 0;
