@@ -25,6 +25,10 @@ poll_schedule schedule_option(const args &a) {
   throw usage_error{"--schedule must be learning or standard"};
 }
 
+std::size_t interrupted_of(const std::vector<error_kind> &kinds) {
+  return static_cast<std::size_t>(std::count(kinds.begin(), kinds.end(), error_kind::cancelled));
+}
+
 int batch_exit(std::size_t succeeded, std::size_t failed, const std::vector<error_kind> &kinds) {
   if (failed == 0) return exit_ok;
   if (kinds.empty()) return exit_batch_failed;

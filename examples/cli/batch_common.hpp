@@ -29,4 +29,8 @@ poll_schedule schedule_option(const args &a);
 /// refused URL, a local file), that failure's own code; 1 otherwise.
 int batch_exit(std::size_t succeeded, std::size_t failed, const std::vector<error_kind> &kinds);
 
+/// Of a batch's failures' @p kinds, those SIGINT or SIGTERM stopped (the
+/// batch's cancel token): interrupted, not failed, since a rerun finishes them.
+std::size_t interrupted_of(const std::vector<error_kind> &kinds);
+
 } // namespace taskfetch::cli

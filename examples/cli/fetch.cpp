@@ -92,9 +92,7 @@ template <class E> int fetch_batch_cmd(session &s, const args &a) {
     }
     (void)detail::close_file(fd);
   }
-  // Stopped by SIGINT or SIGTERM (the cancel token): interrupted, not failed.
-  const auto interrupted =
-      static_cast<std::size_t>(std::count(kinds.begin(), kinds.end(), error_kind::cancelled));
+  const std::size_t interrupted = interrupted_of(kinds);
   s.out.note("batch: " + std::to_string(sum.done) + " done, " +
              std::to_string(sum.failed - std::min(sum.failed, interrupted)) + " failed" +
              (interrupted ? ", " + std::to_string(interrupted) + " interrupted" : std::string()));

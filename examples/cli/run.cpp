@@ -116,8 +116,7 @@ void print_report(session &s, std::vector<error_kind> &kinds, const input_report
 void print_summary(const run_summary &sum, const std::vector<error_kind> &kinds) {
   // Requests are what the account is billed for; per input that reached the service.
   const std::size_t tasks = std::max<std::size_t>(1, sum.done + sum.failed);
-  const auto interrupted =
-      static_cast<std::size_t>(std::count(kinds.begin(), kinds.end(), error_kind::cancelled));
+  const std::size_t interrupted = interrupted_of(kinds);
   std::printf("summary\tdone=%zu\tfailed=%zu\tresubmitted=%zu\tskipped=%zu\trequests=%zu\t"
               "requests_per_task=%.2f\tinterrupted=%zu",
               sum.done, sum.failed - std::min(sum.failed, interrupted), sum.resubmitted,
