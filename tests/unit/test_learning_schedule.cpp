@@ -451,8 +451,11 @@ TEST_CASE("learning schedule: a queue whose task times vary by 10% keeps the bou
   const figures l = simulate(q, true, 8), s = simulate(q, false, 8);
   report("queued 1000 x 1.8-2.2 s, 100 at once, submitted in a burst", l, s);
   REQUIRE(l.seen == 1000);
-  CHECK(l.requests_per_task < s.requests_per_task);
   CHECK(l.worst_excess <= 0);
+  // Plans missed by a little (the times vary) do not give the queue up:
+  // when they did, whole waves were re-planned from the time tasks had
+  // waited (2.73 requests a task).
+  CHECK(l.requests_per_task <= 2.5);
 }
 
 // A mixed batch whose first inputs are all long (inputs sorted by size, the

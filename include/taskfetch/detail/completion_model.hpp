@@ -136,6 +136,9 @@ public:
     } else if (t.check != queue_check::none) {
       note_queue_plan(false, t.check == queue_check::counts);
     }
+    // Whether the task outlived its first plan from the queue by far
+    // (queue_evidence()).
+    if (t.queue_plan) queue_far_.add(t.l - t.first_plan > 2 * tenth_of(queue_service()));
     window_.push_back({t.s, t.l, now});
     if (window_.size() > p_.window) window_.pop_front();
     estimate_stale_ = true;
@@ -169,9 +172,9 @@ public:
     // push the plans of the tasks queued behind it later still.
     seen_[r] = t.l > t.s ? std::max(t.l, now - narrow()) : now;
     if (queue_evidence()) {
-      queue_latched_ = true;
-    } else if (queue_latched_ && queue_first_.size() >= 32 &&
-               queue_first_.misses() * 4 > queue_first_.size()) {
+      queue_latched_ = ever_queued_ = true;
+    } else if (queue_latched_ && queue_far_.size() >= 32 &&
+               queue_far_.misses() * 4 > queue_far_.size()) {
       queue_latched_ = false;
     }
     ++done_;
@@ -271,6 +274,7 @@ public:
     const double revise = from_slot && !seen_.count(r - slots_) ? now + queue_service() : 0;
     if (t.misses == 0) {
       t.queue_plan = from_slot;
+      t.first_plan = t.plan;
       return {t.plan, true, false, revise};
     }
     // Missed a plan made before the queue showed (a batch submitted in a
@@ -351,8 +355,11 @@ public:
 private:
   // The signs of a queue (queued()). Once seen they hold: plans that follow
   // the queue stop missing, which would otherwise hide it again, and plans
-  // would swing between the two models. They lapse when the queue's own
-  // plans miss one time in four.
+  // would swing between the two models. They lapse when one task in four
+  // outlives its first plan from the queue by more than a fifth of a
+  // service time. A plan missed by less is the offset's (it steers them
+  // to miss one time in eight), not a sign that the queue is gone: giving
+  // the queue up on those re-planned whole waves from the waits.
   bool queue_evidence() const noexcept {
     return first_.misses() >= 4 && first_.misses() * 4 >= first_.size() &&
            waited_below_ * 10 <= slots_seen_ &&
@@ -381,6 +388,7 @@ private:
 
   struct task {
     double s = 0, l = 0, plan = 0, due = 0; // due: a probe's next poll
+    double first_plan = 0;                  // the plan of the first planned poll
     unsigned misses = 0;
     bool probe = false, explorer = false, planned = false;
     bool queue_plan = false;               // the first plan came from the queue
@@ -512,7 +520,9 @@ private:
     service_lo_ = 0;
     for (const auto &f : window_)
       if (f.l - f.s < service_hi_) service_lo_ = std::max(service_lo_, f.l - f.s);
-    if (!queued() || base_service_ == 0) base_service_ = service_hi_;
+    // Once a queue showed, service_hi_ includes the waits even while the
+    // queue is given up: the time learnt before it stays.
+    if ((!queued() && !ever_queued_) || base_service_ == 0) base_service_ = service_hi_;
   }
 
   // A task's own service time: once a queue shows, the one learnt before
@@ -536,11 +546,13 @@ private:
   std::deque<finished_task> window_;
   miss_window first_{32}; // first planned polls of non-probes, non-explorers
   bool queue_latched_ = false;
+  bool ever_queued_ = false;        // base_service_ holds the time learnt before the queue
   std::size_t inflight_ = 0;        // send()'s polls not answered
   rank_counter waiting_;            // ranks held back by send()
   std::uint64_t hit_rank_ = 0;      // the highest rank seen done at its first planned poll
   std::uint64_t answered_rank_ = 0; // the highest rank whose first planned poll was answered
   miss_window queue_first_{64};     // first polls planned from the queue
+  miss_window queue_far_{64};       // ... and whether the task outlived it by far
   double queue_offset_ = 0;         // added to the queue's plans (note_queue_plan)
   std::size_t done_ = 0;
   bool estimate_stale_ = false;
