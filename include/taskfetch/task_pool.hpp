@@ -34,6 +34,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -170,7 +171,7 @@ public:
   /// @brief Cancels the tasks that have not ended, waits for them, stops.
   ~task_pool() {
     cancel_all();
-    wait_all();
+    wait_idle();
     {
       std::lock_guard<std::mutex> lk(m_);
       stopping_ = true;
@@ -234,11 +235,27 @@ public:
   }
 
   /// @brief Blocks until every task has ended, those added meanwhile too
-  /// (a pool without threads is driven on this thread).
+  /// (a pool without threads is driven on this thread). Rethrows, once, the
+  /// first exception that user code threw on the pool's behalf (a
+  /// completion callback, an input maker, a decoder, a hook, on_progress):
+  /// that exception cancelled every task, and tasks added after it, until
+  /// this call rethrows it, end cancelled as well.
   void wait_all() {
-    if (!o_.own_threads) drive([] { return false; });
-    std::unique_lock<std::mutex> lk(m_);
-    done_cv_.wait(lk, [&] { return live_ == 0; });
+    wait_idle();
+    std::exception_ptr e;
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      e = std::exchange(fault_, nullptr);
+      if (e) fault_seen_ = false; // the pool takes new tasks again
+    }
+    if (e) std::rethrow_exception(e);
+  }
+
+  /// @brief Whether user code threw on the pool's behalf since wait_all()
+  /// last rethrew (wait_all()): batches stop making tasks then.
+  bool faulted() const {
+    std::lock_guard<std::mutex> lk(m_);
+    return fault_seen_;
   }
 
   /// @brief Cancels every task that has not ended (and, with @p at_service,
@@ -313,10 +330,20 @@ private:
     task_step resume() override { return machine.resume(); }
     task_step cancel() override { return machine.cancel(); }
     void complete() override {
-      result<value_type> r = machine.take_value();
-      publish_id();
-      if (on_done) on_done(r);
-      state->set(std::move(r));
+      // The handle is made ready whatever user code throws here (the
+      // decoder's finish, on_done); the pool then rethrows it (fault()).
+      std::exception_ptr thrown;
+      std::optional<result<value_type>> r;
+      try {
+        r.emplace(machine.take_value());
+        publish_id();
+        if (on_done) on_done(*r);
+      } catch (...) {
+        thrown = std::current_exception();
+        if (!r) r.emplace(error(error_kind::cancelled, "stopped: user code threw"));
+      }
+      state->set(std::move(*r));
+      if (thrown) std::rethrow_exception(thrown);
     }
     detail::pool_label label() const override {
       if (goal_hidden) return detail::pool_label::hidden;
@@ -420,7 +447,8 @@ private:
   // Puts a task where its next step says; a task cancelled (through its
   // handle, the pool or the caller's own token) ends here instead.
   void route_locked(const node_ptr &n, task_step s, time_point now, std::vector<node_ptr> &ended) {
-    if (s.what != task_step::kind::finished && (n->cancel_requested || n->user_cancel.cancelled()))
+    if (s.what != task_step::kind::finished &&
+        (n->cancel_requested || n->user_cancel.cancelled() || fault_seen_))
       s = n->cancel();
     switch (s.what) {
     case task_step::kind::send:
@@ -521,7 +549,11 @@ private:
   // Ended tasks: their callbacks and handles, then the DELETEs asked for.
   void deliver(std::vector<node_ptr> &ended) {
     for (auto &n : ended) {
-      n->complete();
+      try {
+        n->complete();
+      } catch (...) {
+        fault(std::current_exception());
+      }
       node_ptr cancel_at_service;
       if (n->at_service && !n->succeeded() && !n->id().empty())
         cancel_at_service = n->service_cancel();
@@ -544,8 +576,37 @@ private:
       changed_ = false;
       p = snapshot_locked();
     }
-    std::lock_guard<std::mutex> lk(report_m_);
-    o_.on_progress(p);
+    std::exception_ptr thrown;
+    {
+      std::lock_guard<std::mutex> lk(report_m_);
+      try {
+        o_.on_progress(p);
+      } catch (...) {
+        thrown = std::current_exception();
+      }
+    }
+    if (thrown) fault(std::move(thrown));
+  }
+
+  // User code threw on the pool's behalf: the first exception is kept for
+  // wait_all(), and every task is cancelled (those added later too), as a
+  // blocking call would have stopped. Never thrown on a worker, where it
+  // would end the process.
+  void fault(std::exception_ptr e) {
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      if (fault_seen_) return; // a later one (a cancelled task's callback, say)
+      fault_seen_ = true;
+      fault_ = std::move(e);
+    }
+    cancel_all();
+  }
+
+  // wait_all() without the rethrow (the destructor's).
+  void wait_idle() {
+    if (!o_.own_threads) drive([] { return false; });
+    std::unique_lock<std::mutex> lk(m_);
+    done_cv_.wait(lk, [&] { return live_ == 0; });
   }
 
   void cancel_node(const node_ptr &n, bool at_service) {
@@ -574,7 +635,14 @@ private:
     node_ptr n = take_locked(c_.clock().now(), wake);
     if (!n) return false;
     lk.unlock();
-    task_step s = n->cancel_requested ? n->cancel() : n->attempt();
+    task_step s;
+    std::exception_ptr thrown; // the input maker's, a decoder's, a hook's
+    try {
+      s = n->cancel_requested ? n->cancel() : n->attempt();
+    } catch (...) {
+      thrown = std::current_exception();
+      s = n->cancel();
+    }
     std::vector<node_ptr> ended;
     lk.lock();
     finish_attempt_locked(n, s, c_.clock().now(), ended);
@@ -584,6 +652,7 @@ private:
     if (more) work_cv_.notify_one();
     deliver(ended);
     report();
+    if (thrown) fault(std::move(thrown));
     lk.lock();
     return true;
   }
@@ -690,6 +759,8 @@ private:
   std::atomic<std::size_t> retries_{0};
   bool changed_ = false;
   bool stopping_ = false;
+  bool fault_seen_ = false;  // user code threw (fault()); set once, under m_
+  std::exception_ptr fault_; // ... and what, until wait_all() rethrows it
   std::thread timer_;
   std::vector<std::thread> workers_;
 };

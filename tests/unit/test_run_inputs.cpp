@@ -18,7 +18,9 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <map>
 #include <set>
+#include <stdexcept>
 
 using namespace taskfetch;
 using batch_test::completed;
@@ -238,4 +240,64 @@ TEST_CASE("run_inputs: inputs become tasks as room opens, max_outstanding at onc
   CHECK(most <= ro.max_outstanding); // before: 6, every input's task made up front
   CHECK(most_queued >= ins.size() - ro.max_outstanding);
   CHECK(net.unmatched() == 0);
+}
+
+TEST_CASE("run_inputs: what on_report throws stops the run; the next run finishes it with no "
+          "second submit") {
+  temp_dir d("runner-throw");
+  std::vector<batch_input> ins;
+  for (int i = 0; i < 12; ++i) {
+    const std::string n = "in" + std::to_string(i) + ".png";
+    std::ofstream(d.path / n) << n;
+    ins.push_back({n, d.path / n, d.path / (n + ".csv")});
+  }
+  testing::scripted_transport net;
+  testing::manual_clock clock;
+  test_client api(options{}.credentials("id", "secret"), net, standard_retry{}, clock);
+  int next_id = 0;
+  number_submits(net, next_id);
+  // Every task is Pending at its first poll, then Completed.
+  std::map<std::string, int> polls;
+  net.on(
+      http_method::get, "/v5.0/ocr/RecognizeTable",
+      [&](const request &r) {
+        const std::string id = r.target.substr(r.target.find("id=") + 3);
+        if (polls[id]++ == 0)
+          return testing::scripted_reply::json(200, R"({"taskStatus":"Pending"})");
+        return testing::scripted_reply::json(200, completed("0\n" + id + "\n"));
+      },
+      testing::scripted_transport::forever);
+  file_journal j(d.path / "journal");
+  auto read = [](const fs::path &p) -> result<image_input> {
+    auto bytes = detail::read_whole_file(p);
+    if (!bytes) return std::move(bytes.error());
+    return image_input{std::move(*bytes), std::nullopt};
+  };
+  run_options ro;
+  ro.jobs = 2;
+  ro.max_outstanding = 6;
+  ro.own_threads = false;
+  ro.now = [&] { return clock.wall_now(); };
+  std::size_t reports = 0;
+  auto first = [&] {
+    (void)run_inputs<endpoints::recognize_table>(
+        api, ins, j, read,
+        [&](const input_report &) {
+          if (++reports == 3) throw std::runtime_error("terminal gone");
+        },
+        ro);
+  };
+  CHECK_THROWS_WITH_AS(first(), "terminal gone", std::runtime_error);
+  const int submitted = next_id;
+  CHECK(submitted < 12); // stopped: no input made after the throw
+  // The rerun polls the tasks the first left live and submits the rest once.
+  std::size_t done = 0;
+  auto again = run_inputs<endpoints::recognize_table>(
+      api, ins, j, read, [&](const input_report &r) { done += r.outcome == input_outcome::done; },
+      ro);
+  REQUIRE(again);
+  CHECK(again->done + again->skipped == 12);
+  CHECK(next_id == 12); // every input submitted once over both runs
+  CHECK(again->resubmitted == 0);
+  for (const auto &in : ins) CHECK(fs::exists(in.output));
 }

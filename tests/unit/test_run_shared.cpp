@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -332,4 +333,30 @@ TEST_CASE("run_shared: a journal error mid-batch ends the run with that error an
   CHECK(rb->done == 7);
   CHECK(rows_in(f, "done") == 10);
   CHECK(f.submits() == 10);
+}
+
+TEST_CASE("run_shared: what on_report throws stops the worker, gives its inputs back and reaches "
+          "the caller") {
+  shared_fixture f(24, 3s);
+  const auto ins = f.inputs_for("a");
+  ut::test_client api(options{}.base_url("https://api.test").bearer_token("tok-a").deadline(600s),
+                      f.svc.net, ut::seeded_retry(7), f.svc.clock);
+  memory_shared_journal ja(f.state, "a", 30s);
+  int reports = 0;
+  auto go = [&] {
+    (void)run_shared<rt>(api, ins, ja, read_fn(read_image), report_fn([&](const input_report &) {
+                           if (++reports == 2) throw std::runtime_error("log closed");
+                         }),
+                         f.options_for());
+  };
+  // Before, the exception ended the process from a worker thread or, driven
+  // on this thread, left the pool waiting forever for the task it came from.
+  CHECK_THROWS_WITH_AS(go(), "log closed", std::runtime_error);
+  CHECK(rows_in(f, "done") < 24);
+  CHECK(rows_in(f, "claimed") == 0); // given back at once
+  // Another worker finishes the batch, polling the tasks already submitted.
+  member b(f, "b");
+  run_all({&b});
+  CHECK(rows_in(f, "done") == 24);
+  CHECK(f.submits() == 24);
 }

@@ -16,8 +16,10 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 
 using namespace taskfetch;
 using namespace std::chrono_literals;
@@ -299,4 +301,105 @@ TEST_CASE("a pool with the learning schedule polls a uniform batch about once a 
   const double learned = polls_per_task(true), standard = polls_per_task(false);
   CHECK(standard == doctest::Approx(3.0)); // 1, 3 and 6 s
   CHECK(learned < 1.5);
+}
+
+namespace {
+// Takes any answer; its finish() throws, as a user's decoder may.
+struct decoder_throwing_finish {
+  using value_type = int;
+  result<void> begin(const fetch_info &) { return {}; }
+  bool want(std::size_t) { return true; }
+  result<void> write(std::size_t, const char *, std::size_t) { return {}; }
+  result<void> end_result(std::size_t, std::string_view) { return {}; }
+  result<int> finish() { throw std::runtime_error("decoder broke"); }
+  void abort() noexcept {}
+};
+} // namespace
+
+// User code that throws on a worker used to end the process (std::terminate):
+// now the first exception cancels every task and wait_all() rethrows it, as
+// the blocking call would have thrown it; every handle is ready.
+TEST_CASE("what user code throws in the pool cancels every task and reaches wait_all") {
+  SUBCASE("a completion callback") {
+    for (bool threads : {false, true}) {
+      CAPTURE(threads);
+      pool_fixture f(1h);
+      auto opts = f.inline_pool();
+      opts.own_threads = threads;
+      task_pool<test_client> pool(f.api, opts);
+      std::atomic<int> calls{0};
+      auto on_done = [&](result<taskfetch::table> &) {
+        if (++calls == 2) throw std::runtime_error("report failed");
+      };
+      std::vector<task_handle<taskfetch::table>> slow, quick;
+      for (int i = 0; i < 2; ++i)
+        slow.push_back(pool.fetch<rt>(f.svc.add_existing(f.svc.clock.now())));
+      for (int i = 0; i < 6; ++i)
+        quick.push_back(pool.fetch<rt>(f.svc.add_existing(f.svc.clock.now() - 2h),
+                                       decoders::table{}, call_options{}, on_done));
+      CHECK_THROWS_WITH_AS(pool.wait_all(), "report failed", std::runtime_error);
+      for (auto &h : slow) {
+        REQUIRE(h.ready());
+        CHECK(h.get().error().kind() == error_kind::cancelled);
+      }
+      for (auto &h : quick) CHECK(h.ready());
+      CHECK(f.svc.clock.elapsed() == 0ms); // nobody waited out a poll interval
+      // Rethrown once; the pool then takes new tasks again.
+      CHECK_NOTHROW(pool.wait_all());
+      auto again = pool.fetch<rt>(f.svc.add_existing(f.svc.clock.now() - 2h));
+      pool.wait_all();
+      CHECK(again.get());
+    }
+  }
+  SUBCASE("a decoder") {
+    for (bool threads : {false, true}) {
+      CAPTURE(threads);
+      pool_fixture f(1h);
+      auto opts = f.inline_pool();
+      opts.own_threads = threads;
+      task_pool<test_client> pool(f.api, opts);
+      auto broken =
+          pool.fetch<rt>(f.svc.add_existing(f.svc.clock.now() - 2h), decoder_throwing_finish{});
+      auto slow = pool.fetch<rt>(f.svc.add_existing(f.svc.clock.now()));
+      CHECK_THROWS_WITH_AS(pool.wait_all(), "decoder broke", std::runtime_error);
+      REQUIRE(broken.ready());
+      CHECK(broken.get().error().kind() == error_kind::cancelled);
+      CHECK(slow.get().error().kind() == error_kind::cancelled);
+    }
+  }
+  SUBCASE("an input maker, before anything is submitted") {
+    for (bool threads : {false, true}) {
+      CAPTURE(threads);
+      pool_fixture f(1s);
+      auto opts = f.inline_pool();
+      opts.own_threads = threads;
+      opts.max_outstanding = 1; // the second waits in the pool
+      task_pool<test_client> pool(f.api, opts);
+      auto bad =
+          pool.run_from<rt>([]() -> result<image_input> { throw std::runtime_error("unreadable"); },
+                            decoders::table{});
+      auto next = pool.run_from<rt>(
+          []() -> result<image_input> {
+            return image_input{"scan", {}};
+          },
+          decoders::table{});
+      CHECK_THROWS_WITH_AS(pool.wait_all(), "unreadable", std::runtime_error);
+      CHECK(bad.get().error().kind() == error_kind::cancelled);
+      CHECK(next.get().error().kind() == error_kind::cancelled);
+      CHECK(f.svc.next_id == 0); // no submit
+    }
+  }
+  SUBCASE("on_progress") {
+    for (bool threads : {false, true}) {
+      CAPTURE(threads);
+      pool_fixture f(1h);
+      auto opts = f.inline_pool();
+      opts.own_threads = threads;
+      opts.on_progress = [](const pool_progress &) { throw std::logic_error("no display"); };
+      task_pool<test_client> pool(f.api, opts);
+      auto h = pool.fetch<rt>(f.svc.add_existing(f.svc.clock.now()));
+      CHECK_THROWS_WITH_AS(pool.wait_all(), "no display", std::logic_error);
+      CHECK(h.get().error().kind() == error_kind::cancelled);
+    }
+  }
 }

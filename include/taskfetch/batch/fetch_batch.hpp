@@ -51,6 +51,9 @@ struct batch_summary {
 /// @param on_done called as on_done(index, id, result) once per task, one call
 ///        at a time (no locking needed inside), in completion order
 ///
+/// What make_decoder or on_done throws stops the batch (every task
+/// cancelled, no more made) and is rethrown here, on the calling thread.
+///
 /// Waiting tasks cost a timer entry, not a thread: opts.jobs bounds only
 /// the requests in flight. Tasks are made as room opens in the pool
 /// (opts.max_outstanding at once), so ids beyond that cost only their string.
@@ -75,7 +78,7 @@ batch_summary fetch_batch(Client &client, const std::vector<std::string> &ids,
   std::exception_ptr thrown; // touched only by the feed's adding thread
   task_pool<Client> pool(client, detail::pool_options_of(opts, feed));
   add = [&](std::size_t i) {
-    if (thrown) return;
+    if (thrown || pool.faulted()) return; // the pool's is rethrown by wait_all()
     try {
       pool.template fetch<E>(ids[i], make_decoder(i, ids[i]), opts.per_task,
                              [&, i](result<value> &r) {

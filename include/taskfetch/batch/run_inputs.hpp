@@ -104,6 +104,10 @@ struct run_summary {
 /// @return the totals, or an error when the journal cannot be read, or
 ///         cannot be opened for writing (then no request was sent)
 ///
+/// What make_input or on_report throws stops the batch and is rethrown
+/// here: every task is cancelled, and the journal keeps the live ones for
+/// the next run to poll, as after SIGINT.
+///
 /// Order of durable steps per input: POST; journal "submitted" (durable
 /// before the first poll); wait and stream the result to a temporary file;
 /// rename (fsync); journal "done" (durable). A crash between the POST and its
@@ -263,6 +267,7 @@ result<run_summary> run_inputs(Client &client, const std::vector<batch_input> &i
   po.schedule = opts.schedule;
   task_pool<Client> pool(client, std::move(po));
   launch = [&](job &jb, std::string task) {
+    if (pool.faulted()) return; // on_report or make_input threw: wait_all() rethrows it
     const batch_input &in = *jb.in;
     auto done = [&](result<file_result> &r) {
       if (ended(jb, r)) feed.ended(add_next);

@@ -101,7 +101,7 @@ public:
     if (!started_) start(now);
     if (!failed() && now >= next_renew_) renew(now);
     if (!failed() && (now >= next_share_ || throttled_.exchange(false))) share(now);
-    if (failed() || opts_.per_task.cancel.cancelled()) stop_all();
+    if (failed() || opts_.per_task.cancel.cancelled() || pool_.faulted()) stop_all();
     bool idle = false;
     bool want_more = false;
     if (!stopping_ && now >= next_claim_) claim(now, idle, want_more);
@@ -118,6 +118,10 @@ public:
     wait_until(until);
     return true;
   }
+
+  /// @brief Rethrows what user code (on_report, make_input) threw in the
+  /// pool, once every input this worker held is given back (step() stops).
+  void rethrow_fault() { pool_.wait_all(); }
 
   /// @brief The worker's totals, or the journal error that ended its run.
   result<shared_summary> outcome() const {
@@ -452,12 +456,16 @@ private:
   }
 
   void report(job &jb) {
-    {
-      std::lock_guard<std::mutex> lk(report_m_);
-      sum_.count(jb.rep);
-      on_report_(jb.rep);
-    }
-    over(jb);
+    // Over even when on_report throws (the pool then stops the run): else
+    // the stepping loop would wait for this job forever.
+    struct mark_over {
+      shared_worker &w;
+      job &jb;
+      ~mark_over() { w.over(jb); }
+    } when_done{*this, jb};
+    std::lock_guard<std::mutex> lk(report_m_);
+    sum_.count(jb.rep);
+    on_report_(jb.rep);
   }
 
   void lose(job &jb) {
@@ -574,6 +582,9 @@ private:
 /// @param on_report called once per input this worker ended, one call at a time
 /// @return this worker's totals, or the journal's error (error_kind::io)
 ///
+/// What make_input or on_report throws stops this worker, gives its
+/// inputs back, and is rethrown here.
+///
 /// The lease is j.lease(): renewed every third of it; a worker that has
 /// nothing to do looks for open inputs (lapsed claims included) every
 /// quarter of it (at most a second) until no input is open or claimed, so
@@ -588,6 +599,7 @@ result<shared_summary> run_shared(Client &client, const std::vector<batch_input>
                                                   std::move(on_report), opts);
   while (w.step()) {
   }
+  w.rethrow_fault();
   return w.outcome();
 }
 
