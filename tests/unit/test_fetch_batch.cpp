@@ -149,8 +149,8 @@ TEST_CASE("fetch_batch: a batch cancelled before it starts reports every id, how
   CHECK(net.requests().empty());
 }
 
-TEST_CASE("fetch_batch: what make_decoder throws, on whichever thread, stops the batch and "
-          "reaches the caller") {
+TEST_CASE("fetch_batch: what make_decoder or on_done throws, on whichever thread, stops the "
+          "batch and reaches the caller") {
   testing::scripted_transport net;
   testing::manual_clock clock;
   test_client api(options{}.credentials("id", "secret"), net, standard_retry{}, clock);
@@ -159,56 +159,32 @@ TEST_CASE("fetch_batch: what make_decoder throws, on whichever thread, stops the
       [&](const request &) { return testing::scripted_reply::json(200, completed("0\nx\n")); },
       testing::scripted_transport::forever);
   std::vector<std::string> ids(30, "t");
-  for (bool threads : {false, true}) {
-    CAPTURE(threads);
-    batch_options bo;
-    bo.max_outstanding = 3;
-    bo.own_threads = threads;
-    std::atomic<std::size_t> made{0}; // a worker makes decoders when threads
-    auto batch = [&] {
-      fetch_batch<endpoints::recognize_table>(
-          api, ids,
-          [&](std::size_t i, const std::string &) {
-            ++made;
-            if (i == 7) throw std::runtime_error("no room for file 7");
-            return decoders::table{};
-          },
-          [](std::size_t, const std::string &, const result<table> &) {}, bo);
-    };
-    CHECK_THROWS_WITH_AS(batch(), "no room for file 7", std::runtime_error);
-    CHECK(made.load() == 8); // nothing made after the throw
-  }
-}
-
-TEST_CASE("fetch_batch: what on_done throws stops the batch and reaches the caller") {
-  testing::scripted_transport net;
-  testing::manual_clock clock;
-  test_client api(options{}.credentials("id", "secret"), net, standard_retry{}, clock);
-  net.on(
-      http_method::get, "/v5.0/ocr/RecognizeTable",
-      [&](const request &) { return testing::scripted_reply::json(200, completed("0\nx\n")); },
-      testing::scripted_transport::forever);
-  std::vector<std::string> ids(30, "t");
-  for (bool threads : {false, true}) {
-    CAPTURE(threads);
-    batch_options bo;
-    bo.max_outstanding = 3;
-    bo.own_threads = threads;
-    std::atomic<std::size_t> made{0}, reported{0};
-    auto batch = [&] {
-      fetch_batch<endpoints::recognize_table>(
-          api, ids,
-          [&](std::size_t, const std::string &) {
-            ++made;
-            return decoders::table{};
-          },
-          [&](std::size_t, const std::string &, const result<table> &) {
-            if (++reported == 5) throw std::runtime_error("disk full");
-          },
-          bo);
-    };
-    CHECK_THROWS_WITH_AS(batch(), "disk full", std::runtime_error);
-    // Those made before the throw, and none after it: before, the process ended.
-    CHECK(made.load() <= 5 + bo.max_outstanding);
-  }
+  for (bool in_report : {false, true})
+    for (bool threads : {false, true}) {
+      CAPTURE(in_report);
+      CAPTURE(threads);
+      batch_options bo;
+      bo.max_outstanding = 3;
+      bo.own_threads = threads;
+      std::atomic<std::size_t> made{0}, reported{0}; // a worker makes decoders when threads
+      auto batch = [&] {
+        fetch_batch<endpoints::recognize_table>(
+            api, ids,
+            [&](std::size_t i, const std::string &) {
+              ++made;
+              if (!in_report && i == 7) throw std::runtime_error("no room for file 7");
+              return decoders::table{};
+            },
+            [&](std::size_t, const std::string &, const result<table> &) {
+              if (in_report && ++reported == 5) throw std::runtime_error("no room for file 7");
+            },
+            bo);
+      };
+      CHECK_THROWS_WITH_AS(batch(), "no room for file 7", std::runtime_error);
+      if (in_report)
+        // Those made before the throw, none after: before, the process ended.
+        CHECK(made.load() <= 5 + bo.max_outstanding);
+      else
+        CHECK(made.load() == 8); // nothing made after the throw
+    }
 }

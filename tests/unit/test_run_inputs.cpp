@@ -30,6 +30,24 @@ using detail::file_call;
 using detail::file_fault;
 
 namespace {
+/// The image in file @p p, as a batch reads it.
+result<image_input> read_image(const fs::path &p) {
+  auto bytes = detail::read_whole_file(p);
+  if (!bytes) return std::move(bytes.error());
+  return image_input{std::move(*bytes), std::nullopt};
+}
+
+/// @p n input files in @p d (in0.png ...), each read back as its own name.
+std::vector<batch_input> numbered_inputs(const temp_dir &d, int n) {
+  std::vector<batch_input> ins;
+  for (int i = 0; i < n; ++i) {
+    const std::string name = "in" + std::to_string(i) + ".png";
+    std::ofstream(d.path / name) << name;
+    ins.push_back({name, d.path / name, d.path / (name + ".csv")});
+  }
+  return ins;
+}
+
 // RecognizeTable submits answered task-1, task-2, ... (@p next_id counts them).
 void number_submits(testing::scripted_transport &net, int &next_id) {
   net.on(
@@ -106,11 +124,7 @@ TEST_CASE(
       },
       testing::scripted_transport::forever);
   file_journal j(d.path / "journal");
-  auto read = [](const fs::path &p) -> result<image_input> {
-    auto bytes = detail::read_whole_file(p);
-    if (!bytes) return std::move(bytes.error());
-    return image_input{std::move(*bytes), std::nullopt};
-  };
+  const auto read = read_image;
   std::vector<input_report> reps;
   run_options ro;
   ro.jobs = 1;            // deterministic task numbering
@@ -172,11 +186,7 @@ TEST_CASE("run_inputs: a journal that cannot be opened fails the run before any 
   // Its folder does not exist: load() finds no journal yet, open() fails.
   const fs::path where = d.path / "missing" / "journal";
   file_journal j(where);
-  auto read = [](const fs::path &p) -> result<image_input> {
-    auto bytes = detail::read_whole_file(p);
-    if (!bytes) return std::move(bytes.error());
-    return image_input{std::move(*bytes), std::nullopt};
-  };
+  const auto read = read_image;
   std::size_t reports = 0;
   run_options ro;
   ro.own_threads = false;
@@ -192,12 +202,7 @@ TEST_CASE("run_inputs: a journal that cannot be opened fails the run before any 
 
 TEST_CASE("run_inputs: inputs become tasks as room opens, max_outstanding at once") {
   temp_dir d("runner-window");
-  std::vector<batch_input> ins;
-  for (int i = 0; i < 30; ++i) {
-    const std::string n = "in" + std::to_string(i) + ".png";
-    std::ofstream(d.path / n) << n;
-    ins.push_back({n, d.path / n, d.path / (n + ".csv")});
-  }
+  const auto ins = numbered_inputs(d, 30);
   testing::scripted_transport net;
   testing::manual_clock clock;
   test_client api(options{}.credentials("id", "secret"), net, standard_retry{}, clock);
@@ -219,9 +224,7 @@ TEST_CASE("run_inputs: inputs become tasks as room opens, max_outstanding at onc
   auto read = [&](const fs::path &p) -> result<image_input> {
     read_once.insert(p.filename().string());
     most = std::max(most, read_once.size() - reported);
-    auto bytes = detail::read_whole_file(p);
-    if (!bytes) return std::move(bytes.error());
-    return image_input{std::move(*bytes), std::nullopt};
+    return read_image(p);
   };
   run_options ro;
   ro.jobs = 2;
@@ -245,12 +248,7 @@ TEST_CASE("run_inputs: inputs become tasks as room opens, max_outstanding at onc
 TEST_CASE("run_inputs: what on_report throws stops the run; the next run finishes it with no "
           "second submit") {
   temp_dir d("runner-throw");
-  std::vector<batch_input> ins;
-  for (int i = 0; i < 12; ++i) {
-    const std::string n = "in" + std::to_string(i) + ".png";
-    std::ofstream(d.path / n) << n;
-    ins.push_back({n, d.path / n, d.path / (n + ".csv")});
-  }
+  const auto ins = numbered_inputs(d, 12);
   testing::scripted_transport net;
   testing::manual_clock clock;
   test_client api(options{}.credentials("id", "secret"), net, standard_retry{}, clock);
@@ -268,11 +266,7 @@ TEST_CASE("run_inputs: what on_report throws stops the run; the next run finishe
       },
       testing::scripted_transport::forever);
   file_journal j(d.path / "journal");
-  auto read = [](const fs::path &p) -> result<image_input> {
-    auto bytes = detail::read_whole_file(p);
-    if (!bytes) return std::move(bytes.error());
-    return image_input{std::move(*bytes), std::nullopt};
-  };
+  const auto read = read_image;
   run_options ro;
   ro.jobs = 2;
   ro.max_outstanding = 6;
