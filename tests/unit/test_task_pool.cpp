@@ -316,6 +316,15 @@ struct decoder_throwing_finish {
 };
 } // namespace
 
+namespace {
+// The fixture's pool settings, with or without the pool's own threads.
+pool_options with_threads(pool_fixture &f, bool threads) {
+  pool_options o = f.inline_pool();
+  o.own_threads = threads;
+  return o;
+}
+} // namespace
+
 // User code that throws on a worker used to end the process (std::terminate):
 // now the first exception cancels every task and wait_all() rethrows it, as
 // the blocking call would have thrown it; every handle is ready.
@@ -324,9 +333,7 @@ TEST_CASE("what user code throws in the pool cancels every task and reaches wait
     for (bool threads : {false, true}) {
       CAPTURE(threads);
       pool_fixture f(1h);
-      auto opts = f.inline_pool();
-      opts.own_threads = threads;
-      task_pool<test_client> pool(f.api, opts);
+      task_pool<test_client> pool(f.api, with_threads(f, threads));
       std::atomic<int> calls{0};
       auto on_done = [&](result<taskfetch::table> &) {
         if (++calls == 2) throw std::runtime_error("report failed");
@@ -355,9 +362,7 @@ TEST_CASE("what user code throws in the pool cancels every task and reaches wait
     for (bool threads : {false, true}) {
       CAPTURE(threads);
       pool_fixture f(1h);
-      auto opts = f.inline_pool();
-      opts.own_threads = threads;
-      task_pool<test_client> pool(f.api, opts);
+      task_pool<test_client> pool(f.api, with_threads(f, threads));
       auto broken =
           pool.fetch<rt>(f.svc.add_existing(f.svc.clock.now() - 2h), decoder_throwing_finish{});
       auto slow = pool.fetch<rt>(f.svc.add_existing(f.svc.clock.now()));
@@ -371,8 +376,7 @@ TEST_CASE("what user code throws in the pool cancels every task and reaches wait
     for (bool threads : {false, true}) {
       CAPTURE(threads);
       pool_fixture f(1s);
-      auto opts = f.inline_pool();
-      opts.own_threads = threads;
+      auto opts = with_threads(f, threads);
       opts.max_outstanding = 1; // the second waits in the pool
       task_pool<test_client> pool(f.api, opts);
       auto bad =
@@ -393,8 +397,7 @@ TEST_CASE("what user code throws in the pool cancels every task and reaches wait
     for (bool threads : {false, true}) {
       CAPTURE(threads);
       pool_fixture f(1h);
-      auto opts = f.inline_pool();
-      opts.own_threads = threads;
+      auto opts = with_threads(f, threads);
       opts.on_progress = [](const pool_progress &) { throw std::logic_error("no display"); };
       task_pool<test_client> pool(f.api, opts);
       auto h = pool.fetch<rt>(f.svc.add_existing(f.svc.clock.now()));
