@@ -331,19 +331,19 @@ private:
     task_step cancel() override { return machine.cancel(); }
     void complete() override {
       // The handle is made ready whatever user code throws here (the
-      // decoder's finish, on_done); the pool then rethrows it (fault()).
-      std::exception_ptr thrown;
+      // decoder's finish, on_done); wait_all() rethrows it (fault()).
       std::optional<result<value_type>> r;
       try {
         r.emplace(machine.take_value());
         publish_id();
         if (on_done) on_done(*r);
       } catch (...) {
-        thrown = std::current_exception();
         if (!r) r.emplace(error(error_kind::cancelled, "stopped: user code threw"));
+        state->set(std::move(*r));
+        pool.fault(std::current_exception()); // at once: the batches stop adding
+        return;
       }
       state->set(std::move(*r));
-      if (thrown) std::rethrow_exception(thrown);
     }
     detail::pool_label label() const override {
       if (goal_hidden) return detail::pool_label::hidden;
@@ -636,12 +636,12 @@ private:
     if (!n) return false;
     lk.unlock();
     task_step s;
-    std::exception_ptr thrown; // the input maker's, a decoder's, a hook's
     try {
       s = n->cancel_requested ? n->cancel() : n->attempt();
-    } catch (...) {
-      thrown = std::current_exception();
+    } catch (...) { // the input maker's, a decoder's, a hook's
       s = n->cancel();
+      // Before this task's end admits the next one.
+      fault(std::current_exception());
     }
     std::vector<node_ptr> ended;
     lk.lock();
@@ -652,7 +652,6 @@ private:
     if (more) work_cv_.notify_one();
     deliver(ended);
     report();
-    if (thrown) fault(std::move(thrown));
     lk.lock();
     return true;
   }

@@ -11,6 +11,7 @@
 #include <taskfetch/result.hpp>
 #include <taskfetch/task_pool.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <exception>
 #include <functional>
@@ -76,16 +77,24 @@ batch_summary fetch_batch(Client &client, const std::vector<std::string> &ids,
   // make_decoder may now run on a worker: what it throws stops the batch
   // and is rethrown here, on the calling thread, as it always was.
   std::exception_ptr thrown; // touched only by the feed's adding thread
+  // on_done threw (set under report_m, before any later ending adds): no
+  // task is made after it, whichever thread adds.
+  std::atomic<bool> stopped{false};
   task_pool<Client> pool(client, detail::pool_options_of(opts, feed));
   add = [&](std::size_t i) {
-    if (thrown || pool.faulted()) return; // the pool's is rethrown by wait_all()
+    if (thrown || stopped || pool.faulted()) return; // the pool's is rethrown by wait_all()
     try {
       pool.template fetch<E>(ids[i], make_decoder(i, ids[i]), opts.per_task,
                              [&, i](result<value> &r) {
                                {
                                  std::lock_guard<std::mutex> lk(report_m);
                                  (r ? sum.done : sum.failed) += 1;
-                                 on_done(i, ids[i], r);
+                                 try {
+                                   on_done(i, ids[i], r);
+                                 } catch (...) {
+                                   stopped = true;
+                                   throw; // to the pool, which stops and rethrows it
+                                 }
                                }
                                feed.ended(add);
                              });
