@@ -246,17 +246,14 @@ public:
     {
       std::lock_guard<std::mutex> lk(m_);
       e = std::exchange(fault_, nullptr);
-      if (e) fault_seen_ = false; // the pool takes new tasks again
+      if (e) fault_seen_.store(false, std::memory_order_release); // the pool takes new tasks again
     }
     if (e) std::rethrow_exception(e);
   }
 
   /// @brief Whether user code threw on the pool's behalf since wait_all()
   /// last rethrew (wait_all()): batches stop making tasks then.
-  bool faulted() const {
-    std::lock_guard<std::mutex> lk(m_);
-    return fault_seen_;
-  }
+  bool faulted() const noexcept { return fault_seen_.load(std::memory_order_acquire); }
 
   /// @brief Cancels every task that has not ended (and, with @p at_service,
   /// asks the service to cancel those it has).
@@ -447,8 +444,8 @@ private:
   // Puts a task where its next step says; a task cancelled (through its
   // handle, the pool or the caller's own token) ends here instead.
   void route_locked(const node_ptr &n, task_step s, time_point now, std::vector<node_ptr> &ended) {
-    if (s.what != task_step::kind::finished &&
-        (n->cancel_requested || n->user_cancel.cancelled() || fault_seen_))
+    if (s.what != task_step::kind::finished && (n->cancel_requested || n->user_cancel.cancelled() ||
+                                                fault_seen_.load(std::memory_order_relaxed)))
       s = n->cancel();
     switch (s.what) {
     case task_step::kind::send:
@@ -595,8 +592,9 @@ private:
   void fault(std::exception_ptr e) {
     {
       std::lock_guard<std::mutex> lk(m_);
-      if (fault_seen_) return; // a later one (a cancelled task's callback, say)
-      fault_seen_ = true;
+      if (fault_seen_.load(std::memory_order_relaxed))
+        return; // a later one (a cancelled task's callback, say)
+      fault_seen_.store(true, std::memory_order_release);
       fault_ = std::move(e);
     }
     cancel_all();
@@ -758,7 +756,9 @@ private:
   std::atomic<std::size_t> retries_{0};
   bool changed_ = false;
   bool stopping_ = false;
-  bool fault_seen_ = false;  // user code threw (fault()); set once, under m_
+  // User code threw (fault()): written under m_, read without it by
+  // faulted(), which batches call once per task.
+  std::atomic<bool> fault_seen_{false};
   std::exception_ptr fault_; // ... and what, until wait_all() rethrows it
   std::thread timer_;
   std::vector<std::thread> workers_;
