@@ -105,7 +105,8 @@ public:
       if (!p.replan) return std::nullopt;
       if (p.at - t < 0.001) {
         if (m_->send(rank_)) return std::nullopt;
-        return std::chrono::milliseconds(2); // the line is full of unconfirmed plans
+        // The line is full of unconfirmed plans: ask again on its turn.
+        return duration(static_cast<duration::rep>(std::lround(m_->send_retry(rank_) * 1000)));
       }
       return wait_until(p, t);
     }

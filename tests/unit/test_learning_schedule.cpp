@@ -528,6 +528,15 @@ TEST_CASE("learning schedule: first polls on an unconfirmed plan go a window at 
   m.done(11, 2.004);
   CHECK(m.send(51));       // past rank 50, a window at a time
   CHECK_FALSE(m.send(55)); // past 51 + 4
+  // Held back, a task asks again in 2 ms near the front of the waiting
+  // ranks, and once per window (4) of waiting ranks ahead of it, 2 ms
+  // each, further back: those due together do not all ask every 2 ms.
+  // (Every rank above 51 but the probe 64 waits since it first asked.)
+  CHECK(m.send_retry(55) == doctest::Approx(0.002));      // 52 to 54 ahead
+  CHECK(m.send_retry(60) == doctest::Approx(0.002 * 2));  // 8 ahead
+  CHECK(m.send_retry(70) == doctest::Approx(0.002 * 4));  // 17 ahead
+  CHECK(m.send_retry(99) == doctest::Approx(0.002 * 11)); // 46 ahead
+  CHECK(m.send_retry(12) == doctest::Approx(0.002));      // confirmed ranks
 }
 
 TEST_CASE("learning schedule: held tasks look again at the first probes' answers") {

@@ -329,6 +329,18 @@ public:
     return true;
   }
 
+  /// When task @p r, held back by send(), asks again (seconds from now):
+  /// within a window's worth of waiting ranks of the front, 2 ms; further
+  /// back, one window's turn of 2 ms for each window ahead (up to 32 ms).
+  /// Asking every 2 ms, the thousands of tasks due at once behind a busy
+  /// line (10,000 x 20 s) woke about 300,000 times a second.
+  double send_retry(std::uint64_t r) const {
+    const long long ahead = waiting_.before(r) - waiting_.before(hit_rank_ + 1);
+    const auto window = static_cast<long long>(p_.unconfirmed);
+    if (r <= hit_rank_ || ahead < window) return 0.002;
+    return 0.002 * double(std::min(16LL, ahead / window));
+  }
+
   /// The longest wait that keeps a task that ends right after a poll at age
   /// @p age within the lateness bound.
   double lateness_wait(double age) const { return wait_at(p_.fraction, age); }
