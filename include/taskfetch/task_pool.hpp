@@ -329,18 +329,18 @@ private:
     void complete() override {
       // The handle is made ready whatever user code throws here (the
       // decoder's finish, on_done); wait_all() rethrows it (fault()).
+      std::exception_ptr thrown;
       std::optional<result<value_type>> r;
       try {
         r.emplace(machine.take_value());
         publish_id();
         if (on_done) on_done(*r);
       } catch (...) {
+        thrown = std::current_exception();
         if (!r) r.emplace(error(error_kind::cancelled, "stopped: user code threw"));
-        state->set(std::move(*r));
-        pool.fault(std::current_exception()); // at once: the batches stop adding
-        return;
       }
       state->set(std::move(*r));
+      if (thrown) pool.fault(std::move(thrown)); // at once: the batches stop adding
     }
     detail::pool_label label() const override {
       if (goal_hidden) return detail::pool_label::hidden;

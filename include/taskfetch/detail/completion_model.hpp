@@ -337,7 +337,7 @@ public:
   double send_retry(std::uint64_t r) const {
     const long long ahead = waiting_.before(r) - waiting_.before(hit_rank_ + 1);
     const auto window = static_cast<long long>(p_.unconfirmed);
-    if (r <= hit_rank_ || ahead < window) return 0.002;
+    if (ahead < window) return 0.002; // ranks up to hit_rank_ count none ahead
     return 0.002 * double(std::min(16LL, ahead / window));
   }
 
